@@ -1,0 +1,13 @@
+export {
+  ActorDiedError,
+  CollectiveError,
+  ConfigError,
+  FunctionNotFoundError,
+  GetTimeoutError,
+  InfeasibleResourcesError,
+  MantaError,
+  ObjectLostError,
+  RuntimeStateError,
+  TaskError,
+  WorkerCrashedError,
+} from './errors.ts';

@@ -1,0 +1,20 @@
+import { connect } from 'nats';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type NatsServerHandle, startNatsServer } from './server.ts';
+
+describe('nats - embedded server', () => {
+  let server: NatsServerHandle | undefined;
+  afterAll(async () => server?.stop());
+
+  it('starts on a free loopback port, accepts the token and refuses connections without it', async () => {
+    server = await startNatsServer();
+    expect(server.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    const nc = await connect({ servers: server.url, token: server.token });
+    const sub = nc.subscribe('hello', { max: 1 });
+    nc.publish('hello', new TextEncoder().encode('world'));
+    for await (const m of sub) expect(new TextDecoder().decode(m.data)).toBe('world');
+    await nc.close();
+    await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/Authorization/i);
+    await expect(connect({ servers: server.url, token: 'wrong', reconnect: false })).rejects.toThrow(/Authorization/i);
+  });
+});
