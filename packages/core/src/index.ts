@@ -11,4 +11,27 @@ export {
   TaskError,
   WorkerCrashedError,
 } from './errors/index.ts';
-export { parseConfig } from './config/index.ts';
+export { NatsServerNotFoundError } from './nats/index.ts';
+export { ObjectRef } from './object/index.ts';
+export {
+  type ActorClass,
+  type ActorHandle,
+  type ActorOptions,
+  actor,
+  actorState,
+  type ClusterConnection,
+  clusterStatus,
+  get,
+  getActor,
+  type InitOptions,
+  init,
+  isInitialized,
+  isMainModule,
+  kill,
+  put,
+  type RemoteFunction,
+  type RemoteOptions,
+  remote,
+  shutdown,
+  wait,
+} from './runtime/index.ts';

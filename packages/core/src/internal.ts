@@ -1,3 +1,17 @@
 // Sibling-package face of @manta/core: parts that @manta/data, @manta/train and @manta/tune
-// use but that are not part of the user API.
+// (and the integration tests) use but that are not part of the user API.
+export { decode, encode } from './codec/index.ts';
+export { embeddedCluster } from './runtime/api.ts';
 export { parseConfig } from './config/index.ts';
+export { createLogger, type Logger } from './logging/index.ts';
+export {
+  freePort,
+  generateToken,
+  type NatsServerHandle,
+  publishFramed,
+  Reassembler,
+  startNatsServer,
+} from './nats/index.ts';
+export { Subjects } from './protocol/index.ts';
+export { currentRuntime, Runtime } from './runtime/index.ts';
+export { newId } from './head/index.ts';

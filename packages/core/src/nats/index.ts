@@ -7,3 +7,5 @@ export {
   type NatsServerHandle,
   type NatsServerOptions,
 } from './server.ts';
+export { FrameError, maxFrameBytes, publishFramed, Reassembler } from './frames.ts';
+export { serve, type ServeOptions } from './serve.ts';

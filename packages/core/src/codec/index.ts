@@ -1,0 +1,2 @@
+export { decode, encode, ExtensionType, registerExtension } from './codec.ts';
+export { RemoteError, taskErrorFromWire, toWireError, type WireError } from './wire-error.ts';

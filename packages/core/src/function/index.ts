@@ -1,0 +1,1 @@
+export { definitionsIn, lookupDefinition, registerDefinition } from './registry.ts';

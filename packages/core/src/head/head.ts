@@ -1,0 +1,418 @@
+import { randomBytes } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import { encode, toWireError } from '../codec/index.ts';
+import { ActorDiedError, InfeasibleResourcesError, WorkerCrashedError } from '../errors/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { publishFramed, serve } from '../nats/index.ts';
+import {
+  ActorIdRequestSchema,
+  ActorKillSchema,
+  ActorLookupSchema,
+  ActorReadySchema,
+  ActorSpecSchema,
+  type ActorSpec,
+  EmptySchema,
+  NodeHeartbeatSchema,
+  NodeRegisterSchema,
+  replyError,
+  replyOk,
+  request,
+  type Resources,
+  Subjects,
+  TaskDoneSchema,
+  TaskSpecSchema,
+  type TaskSpec,
+  WorkerExitedSchema,
+  WorkerReadySchema,
+} from '../protocol/index.ts';
+import { add, formatResources, subtract } from '../scheduler/resources.ts';
+import type { ActorRecord, Job, NodeRecord, WorkerRecord } from './cluster-state.ts';
+import { chooseNode, feasible } from './placement.ts';
+
+export interface HeadOptions {
+  /** What to do with a request no node can ever satisfy: fail it at once, or wait for a node. */
+  infeasible?: 'fail' | 'wait';
+  /** A node silent for this long is dead (default 10 s). */
+  nodeTimeoutMs?: number;
+  /** Idle task workers kept per node beyond which finished workers are stopped. */
+  maxIdleWorkersPerNode?: number;
+}
+
+export function newId(): string {
+  return randomBytes(9).toString('base64url').replace(/[-_]/g, 'x');
+}
+
+/**
+ * The head services: node registry, resource-aware scheduler for tasks and actors, actor
+ * registry (restarts, names), and cluster status. It only moves small control messages;
+ * task results and objects go straight from workers to their owners.
+ */
+export class Head {
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly workers = new Map<string, WorkerRecord>();
+  private readonly actors = new Map<string, ActorRecord>();
+  private readonly names = new Map<string, string>();
+  private readonly pendingTasks: TaskSpec[] = [];
+  private readonly pendingActors: string[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private readonly infeasible: 'fail' | 'wait';
+  private readonly nodeTimeoutMs: number;
+  private readonly maxIdleWorkersPerNode: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly log: Logger,
+    options: HeadOptions = {},
+  ) {
+    this.infeasible = options.infeasible ?? 'fail';
+    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+    this.maxIdleWorkersPerNode = options.maxIdleWorkersPerNode ?? 16;
+  }
+
+  start(): void {
+    const on = this.subscriptions;
+    const nc = this.nc;
+    const log = this.log;
+    on.push(serve(nc, Subjects.nodeRegister, NodeRegisterSchema, log, (m, msg) => this.onNodeRegister(m, msg)));
+    on.push(serve(nc, Subjects.nodeHeartbeat, NodeHeartbeatSchema, log, (m) => this.onHeartbeat(m.nodeId)));
+    on.push(serve(nc, Subjects.submitTask, TaskSpecSchema, log, (spec) => this.onSubmitTask(spec), { framed: true }));
+    on.push(serve(nc, Subjects.taskDone, TaskDoneSchema, log, (m) => this.onTaskDone(m.workerId, m.taskId)));
+    on.push(serve(nc, Subjects.workerReady, WorkerReadySchema, log, (m) => this.onWorkerReady(m.workerId, m.pid)));
+    on.push(serve(nc, Subjects.workerExited, WorkerExitedSchema, log, (m) => this.onWorkerExited(m.workerId, m.code, m.signal)));
+    on.push(serve(nc, Subjects.actorCreate, ActorSpecSchema, log, (spec, msg) => this.onActorCreate(spec, msg)));
+    on.push(serve(nc, Subjects.actorReady, ActorReadySchema, log, (m) => this.onActorReady(m)));
+    on.push(serve(nc, Subjects.actorState, ActorIdRequestSchema, log, (m, msg) => this.onActorState(m.actorId, msg)));
+    on.push(serve(nc, Subjects.actorLookup, ActorLookupSchema, log, (m, msg) => this.onActorLookup(m.name, msg)));
+    on.push(serve(nc, Subjects.actorKill, ActorKillSchema, log, (m, msg) => this.onActorKill(m.actorId, m.noRestart, msg)));
+    on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
+    this.livenessTimer = setInterval(() => this.checkLiveness(), 1000);
+    this.livenessTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.livenessTimer);
+    for (const sub of this.subscriptions) sub.unsubscribe();
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  private onNodeRegister(m: { nodeId: string; resources: Resources; hostname: string; pid: number }, msg: Msg): void {
+    this.nodes.set(m.nodeId, {
+      nodeId: m.nodeId,
+      hostname: m.hostname,
+      pid: m.pid,
+      total: { ...m.resources },
+      available: { ...m.resources },
+      alive: true,
+      lastHeartbeat: Date.now(),
+      idleWorkers: [],
+    });
+    this.log.info({ nodeId: m.nodeId, resources: m.resources }, 'node registered');
+    replyOk(msg, { nodeId: m.nodeId });
+    this.schedule();
+  }
+
+  private onHeartbeat(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (node?.alive) node.lastHeartbeat = Date.now();
+  }
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const node of this.nodes.values()) {
+      if (node.alive && now - node.lastHeartbeat > this.nodeTimeoutMs) {
+        this.log.warn({ nodeId: node.nodeId }, 'node missed heartbeats: marked dead');
+        node.alive = false;
+        for (const worker of [...this.workers.values()]) {
+          if (worker.nodeId === node.nodeId) this.onWorkerExited(worker.workerId, null, 'NODE_DEAD');
+        }
+      }
+    }
+  }
+
+  // ---- tasks -------------------------------------------------------------------------------
+
+  private onSubmitTask(spec: TaskSpec): void {
+    if (!feasible(this.nodes.values(), spec.resources) && this.infeasible === 'fail') {
+      const error = new InfeasibleResourcesError(
+        `${spec.fn.name} needs {${formatResources(spec.resources)}} but no node has that much ` +
+          `(nodes: ${[...this.nodes.values()].map((n) => `{${formatResources(n.total)}}`).join(', ') || 'none'})`,
+        spec.resources,
+      );
+      this.sendResult(spec.owner, spec.taskId, spec.fn.name, error, false);
+      return;
+    }
+    this.pendingTasks.push(spec);
+    this.schedule();
+  }
+
+  private onTaskDone(workerId: string, taskId: string): void {
+    const worker = this.workers.get(workerId);
+    if (!worker || worker.job?.kind !== 'task' || worker.job.spec.taskId !== taskId) return;
+    this.release(worker);
+    worker.job = undefined;
+    const node = this.nodes.get(worker.nodeId);
+    if (node && node.idleWorkers.length < this.maxIdleWorkersPerNode) {
+      worker.state = 'idle';
+      node.idleWorkers.push(workerId);
+    } else {
+      this.killWorker(worker);
+    }
+    this.schedule();
+  }
+
+  private sendResult(owner: string, objectId: string, name: string, error: Error, crashed: boolean): void {
+    publishFramed(this.nc, Subjects.ownerResult(owner), encode({ objectId, ok: false, error: toWireError(error), name, crashed }));
+  }
+
+  // ---- workers -----------------------------------------------------------------------------
+
+  private onWorkerReady(workerId: string, pid: number): void {
+    const worker = this.workers.get(workerId);
+    if (!worker || worker.state !== 'starting') return;
+    worker.pid = pid;
+    if (worker.job) {
+      worker.state = 'busy';
+      this.dispatch(worker, worker.job);
+    } else {
+      worker.state = 'idle';
+      this.nodes.get(worker.nodeId)?.idleWorkers.push(workerId);
+      this.schedule();
+    }
+  }
+
+  private onWorkerExited(workerId: string, code: number | null, signal: string | null): void {
+    const worker = this.workers.get(workerId);
+    if (!worker) return;
+    this.workers.delete(workerId);
+    const node = this.nodes.get(worker.nodeId);
+    if (node) node.idleWorkers = node.idleWorkers.filter((id) => id !== workerId);
+    this.release(worker);
+    const job = worker.job;
+    if (!job) return;
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    this.log.warn({ workerId, job: job.kind, how }, 'worker exited with a job');
+    if (job.kind === 'task') this.retryOrFail(job.spec, `the worker running ${job.spec.fn.name} died (${how})`);
+    else this.onActorWorkerLost(job.actorId, `the actor's worker process died (${how})`);
+    this.schedule();
+  }
+
+  private retryOrFail(spec: TaskSpec, reason: string): void {
+    const attempts = spec.attempt + 1;
+    if (spec.maxRetries === -1 || spec.attempt < spec.maxRetries) {
+      this.log.info({ taskId: spec.taskId, attempt: attempts }, 'retrying task');
+      this.pendingTasks.push({ ...spec, attempt: attempts });
+      return;
+    }
+    this.sendResult(spec.owner, spec.taskId, spec.fn.name, new WorkerCrashedError(`${reason}; no retries left after ${attempts} attempt(s)`, attempts), true);
+  }
+
+  private release(worker: WorkerRecord): void {
+    if (!worker.held) return;
+    const node = this.nodes.get(worker.nodeId);
+    if (node) add(node.available, worker.held);
+    worker.held = undefined;
+  }
+
+  private killWorker(worker: WorkerRecord): void {
+    this.nc.publish(Subjects.nodeKillWorker(worker.nodeId), encode({ workerId: worker.workerId }));
+  }
+
+  // ---- scheduling --------------------------------------------------------------------------
+
+  /** Places every pending actor and task that fits somewhere now; the rest keep waiting in order. */
+  private schedule(): void {
+    for (let i = 0; i < this.pendingActors.length; ) {
+      const actorId = this.pendingActors[i];
+      const record = this.actors.get(actorId);
+      if (!record || record.state === 'DEAD') {
+        this.pendingActors.splice(i, 1);
+        continue;
+      }
+      const node = chooseNode(this.nodes.values(), record.spec.resources, false);
+      if (!node) {
+        i++;
+        continue;
+      }
+      this.pendingActors.splice(i, 1);
+      subtract(node.available, record.spec.resources);
+      record.nodeId = node.nodeId;
+      this.startWorker(node, { kind: 'actor', actorId }, { ...record.spec.resources });
+    }
+    for (let i = 0; i < this.pendingTasks.length; ) {
+      const spec = this.pendingTasks[i];
+      const node = chooseNode(this.nodes.values(), spec.resources, true);
+      if (!node) {
+        i++;
+        continue;
+      }
+      this.pendingTasks.splice(i, 1);
+      subtract(node.available, spec.resources);
+      const job: Job = { kind: 'task', spec };
+      const idleId = node.idleWorkers.pop();
+      const idle = idleId ? this.workers.get(idleId) : undefined;
+      if (idle) {
+        idle.state = 'busy';
+        idle.job = job;
+        idle.held = { ...spec.resources };
+        this.dispatch(idle, job);
+      } else {
+        this.startWorker(node, job, { ...spec.resources });
+      }
+    }
+  }
+
+  private startWorker(node: NodeRecord, job: Job, held: Resources): void {
+    const workerId = newId();
+    this.workers.set(workerId, { workerId, nodeId: node.nodeId, state: 'starting', job, held });
+    request(this.nc, Subjects.nodeSpawn(node.nodeId), { workerId }, 30_000).catch((error: unknown) => {
+      this.log.error({ err: error, nodeId: node.nodeId }, 'worker spawn failed');
+      this.onWorkerExited(workerId, null, 'SPAWN_FAILED');
+    });
+  }
+
+  private dispatch(worker: WorkerRecord, job: Job): void {
+    if (job.kind === 'task') {
+      publishFramed(this.nc, Subjects.workerExec(worker.workerId), encode({ kind: 'task', spec: job.spec }));
+      return;
+    }
+    const record = this.actors.get(job.actorId);
+    if (!record || record.state === 'DEAD') return this.killWorker(worker);
+    record.workerId = worker.workerId;
+    publishFramed(
+      this.nc,
+      Subjects.workerExec(worker.workerId),
+      encode({ kind: 'actor', spec: record.spec, incarnation: record.incarnation }),
+    );
+  }
+
+  // ---- actors ------------------------------------------------------------------------------
+
+  private onActorCreate(spec: ActorSpec, msg: Msg): void {
+    if (this.actors.has(spec.actorId)) return replyError(msg, new Error(`actor ${spec.actorId} already exists`));
+    if (spec.name !== undefined) {
+      const existing = this.names.get(spec.name);
+      if (existing && this.actors.get(existing)?.state !== 'DEAD') {
+        return replyError(msg, new Error(`an actor named '${spec.name}' already exists`));
+      }
+    }
+    if (!feasible(this.nodes.values(), spec.resources) && this.infeasible === 'fail') {
+      return replyError(
+        msg,
+        new InfeasibleResourcesError(
+          `actor ${spec.cls.name} needs {${formatResources(spec.resources)}} but no node has that much`,
+          spec.resources,
+        ),
+      );
+    }
+    this.actors.set(spec.actorId, { spec, state: 'PENDING', incarnation: 0, restarts: 0 });
+    if (spec.name !== undefined) this.names.set(spec.name, spec.actorId);
+    this.pendingActors.push(spec.actorId);
+    replyOk(msg, { actorId: spec.actorId });
+    this.schedule();
+  }
+
+  private onActorReady(m: { actorId: string; workerId: string; incarnation: number; error?: unknown }): void {
+    const record = this.actors.get(m.actorId);
+    if (!record || record.incarnation !== m.incarnation || record.workerId !== m.workerId) return;
+    if (m.error) {
+      // The constructor threw: an application error, not retried.
+      record.error = m.error as ActorRecord['error'];
+      this.setActorState(record, 'DEAD', `the constructor of ${record.spec.cls.name} threw`);
+      const worker = this.workers.get(m.workerId);
+      if (worker) this.killWorker(worker);
+      return;
+    }
+    this.setActorState(record, 'ALIVE');
+  }
+
+  private onActorWorkerLost(actorId: string, reason: string): void {
+    const record = this.actors.get(actorId);
+    if (!record || record.state === 'DEAD') return;
+    record.workerId = undefined;
+    const { maxRestarts } = record.spec;
+    if (maxRestarts === -1 || record.restarts < maxRestarts) {
+      record.restarts++;
+      record.incarnation++;
+      this.setActorState(record, 'RESTARTING', `${reason}; restart ${record.restarts}`);
+      this.pendingActors.push(actorId);
+    } else {
+      this.setActorState(record, 'DEAD', `${reason}; maxRestarts (${maxRestarts}) reached`);
+    }
+  }
+
+  private onActorKill(actorId: string, noRestart: boolean, msg: Msg): void {
+    const record = this.actors.get(actorId);
+    if (!record) return replyError(msg, new ActorDiedError(actorId, `no actor ${actorId}`));
+    const worker = record.workerId ? this.workers.get(record.workerId) : undefined;
+    if (noRestart) this.setActorState(record, 'DEAD', 'killed by kill()');
+    if (worker) this.killWorker(worker);
+    replyOk(msg);
+  }
+
+  private onActorState(actorId: string, msg: Msg): void {
+    const record = this.actors.get(actorId);
+    if (!record) return replyError(msg, new ActorDiedError(actorId, `no actor ${actorId} in this cluster`));
+    replyOk(msg, this.actorEvent(record));
+  }
+
+  private onActorLookup(name: string, msg: Msg): void {
+    const actorId = this.names.get(name);
+    const record = actorId ? this.actors.get(actorId) : undefined;
+    if (!record || record.state === 'DEAD') return replyError(msg, new Error(`no live actor named '${name}'`));
+    replyOk(msg, { actorId: record.spec.actorId, cls: record.spec.cls });
+  }
+
+  private setActorState(record: ActorRecord, state: ActorRecord['state'], reason?: string): void {
+    record.state = state;
+    record.reason = reason;
+    if (state === 'DEAD') {
+      if (record.spec.name !== undefined && this.names.get(record.spec.name) === record.spec.actorId) {
+        this.names.delete(record.spec.name);
+      }
+    }
+    this.log.info({ actorId: record.spec.actorId, state, reason }, 'actor state');
+    this.nc.publish(`${Subjects.actorEvents}.${record.spec.actorId}`, encode(this.actorEvent(record)));
+  }
+
+  private actorEvent(record: ActorRecord) {
+    return {
+      actorId: record.spec.actorId,
+      state: record.state,
+      incarnation: record.incarnation,
+      error: record.error,
+      reason: record.reason,
+    };
+  }
+
+  // ---- status ------------------------------------------------------------------------------
+
+  status() {
+    return {
+      nodes: [...this.nodes.values()].map((n) => ({
+        nodeId: n.nodeId,
+        hostname: n.hostname,
+        alive: n.alive,
+        total: n.total,
+        available: n.available,
+        workers: [...this.workers.values()].filter((w) => w.nodeId === n.nodeId).length,
+      })),
+      actors: [...this.actors.values()].map((a) => ({
+        actorId: a.spec.actorId,
+        className: a.spec.cls.name,
+        name: a.spec.name,
+        state: a.state,
+        nodeId: a.nodeId,
+        restarts: a.restarts,
+        resources: a.spec.resources,
+      })),
+      pendingTasks: this.pendingTasks.length,
+      pendingActors: this.pendingActors.length,
+      pendingDemands: [...this.pendingTasks.map((t) => t.resources), ...this.pendingActors.map((id) => this.actors.get(id)?.spec.resources ?? {})],
+      runningTasks: [...this.workers.values()].filter((w) => w.job?.kind === 'task').length,
+    };
+  }
+}
+
+export type ClusterStatus = ReturnType<Head['status']>;

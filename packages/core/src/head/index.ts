@@ -1,0 +1,1 @@
+export { type ClusterStatus, Head, type HeadOptions, newId } from './head.ts';

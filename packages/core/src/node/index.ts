@@ -1,0 +1,2 @@
+export { NodeAgent, type NodeAgentOptions } from './agent.ts';
+export { detectGpus, detectResources } from './resources.ts';

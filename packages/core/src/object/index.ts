@@ -1,0 +1,2 @@
+export { isObjectRef, ObjectRef } from './ref.ts';
+export { ObjectTable } from './table.ts';

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import type { WireError } from '../codec/index.ts';
+
+/**
+ * Every message shape on the wire, validated on receipt (see nats/serve.ts). Bounded sizes
+ * keep a hostile message from asking for absurd work.
+ */
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/);
+const bytes = z.instanceof(Uint8Array);
+export const ResourcesSchema = z.record(z.string().min(1).max(64), z.number().finite().nonnegative());
+export type Resources = z.infer<typeof ResourcesSchema>;
+
+export const FunctionDescriptorSchema = z.object({
+  module: z.string().min(1).max(4096),
+  key: z.string().min(1).max(256),
+  name: z.string().max(256),
+});
+export type FunctionDescriptor = z.infer<typeof FunctionDescriptorSchema>;
+
+const WireErrorSchema: z.ZodType<WireError> = z.lazy(() =>
+  z.object({
+    name: z.string().max(1024),
+    message: z.string().max(1 << 20),
+    code: z.string().max(128).optional(),
+    stack: z.string().max(1 << 20).optional(),
+    cause: WireErrorSchema.optional(),
+    fields: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
+
+export const PlacementSchema = z.object({ groupId: id, bundleIndex: z.number().int().min(0) });
+
+export const TaskSpecSchema = z.object({
+  taskId: id,
+  owner: id,
+  fn: FunctionDescriptorSchema,
+  args: bytes,
+  /** Indexes of top-level arguments that are ObjectRefs the worker must resolve before the call. */
+  resolveArgs: z.array(z.number().int().min(0)).max(1024),
+  resources: ResourcesSchema,
+  maxRetries: z.number().int().min(-1),
+  attempt: z.number().int().min(0),
+  placement: PlacementSchema.optional(),
+});
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+
+export const ActorSpecSchema = z.object({
+  actorId: id,
+  owner: id,
+  cls: FunctionDescriptorSchema,
+  args: bytes,
+  resolveArgs: z.array(z.number().int().min(0)).max(1024),
+  resources: ResourcesSchema,
+  maxRestarts: z.number().int().min(-1),
+  maxConcurrency: z.number().int().min(1).max(100_000),
+  name: z.string().min(1).max(256).optional(),
+  placement: PlacementSchema.optional(),
+});
+export type ActorSpec = z.infer<typeof ActorSpecSchema>;
+
+export const NodeRegisterSchema = z.object({
+  nodeId: id,
+  resources: ResourcesSchema,
+  hostname: z.string().max(256),
+  pid: z.number().int(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type NodeRegister = z.infer<typeof NodeRegisterSchema>;
+
+export const NodeHeartbeatSchema = z.object({ nodeId: id, workers: z.number().int().min(0) });
+
+export const WorkerReadySchema = z.object({ workerId: id, nodeId: id, pid: z.number().int() });
+export const WorkerExitedSchema = z.object({
+  workerId: id,
+  nodeId: id,
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+});
+export const TaskDoneSchema = z.object({ workerId: id, taskId: id });
+
+export const WorkerExecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('task'), spec: TaskSpecSchema }),
+  z.object({ kind: z.literal('actor'), spec: ActorSpecSchema, incarnation: z.number().int().min(0) }),
+]);
+export type WorkerExec = z.infer<typeof WorkerExecSchema>;
+
+export const ActorReadySchema = z.object({
+  actorId: id,
+  workerId: id,
+  incarnation: z.number().int().min(0),
+  error: WireErrorSchema.optional(),
+});
+
+export const ActorCallSchema = z.object({
+  callId: id,
+  owner: id,
+  method: z.string().min(1).max(256),
+  args: bytes,
+  resolveArgs: z.array(z.number().int().min(0)).max(1024),
+});
+export type ActorCall = z.infer<typeof ActorCallSchema>;
+
+export const ResultSchema = z.object({
+  objectId: id,
+  ok: z.boolean(),
+  value: bytes.optional(),
+  error: WireErrorSchema.optional(),
+  /** A short name of what ran, for error messages. */
+  name: z.string().max(256),
+  /** Whether the failure was a worker crash (retryable) rather than an application error. */
+  crashed: z.boolean().optional(),
+});
+export type ResultMessage = z.infer<typeof ResultSchema>;
+
+export const FetchSchema = z.object({ objectId: id, inbox: z.string().max(256).optional() });
+
+export const ActorState = { Pending: 'PENDING', Alive: 'ALIVE', Restarting: 'RESTARTING', Dead: 'DEAD' } as const;
+export type ActorState = (typeof ActorState)[keyof typeof ActorState];
+
+export const ActorEventSchema = z.object({
+  actorId: id,
+  state: z.enum(['PENDING', 'ALIVE', 'RESTARTING', 'DEAD']),
+  incarnation: z.number().int().min(0),
+  error: WireErrorSchema.optional(),
+  reason: z.string().max(4096).optional(),
+});
+export type ActorEvent = z.infer<typeof ActorEventSchema>;
+
+export const ActorIdRequestSchema = z.object({ actorId: id });
+export const ActorKillSchema = z.object({ actorId: id, noRestart: z.boolean() });
+export const ActorLookupSchema = z.object({ name: z.string().min(1).max(256) });
+export const EmptySchema = z.object({}).passthrough();
+
+/** Replies to requests: ok with a body, or an error. */
+export const ReplySchema = z.object({ ok: z.boolean(), error: WireErrorSchema.optional(), body: z.unknown().optional() });
+export type Reply = z.infer<typeof ReplySchema>;

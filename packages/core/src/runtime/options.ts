@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+const resourceMap = z.record(z.string().min(1), z.number().finite().nonnegative());
+
+export const RemoteOptionsSchema = z
+  .object({
+    numCpus: z.number().finite().nonnegative().optional(),
+    numGpus: z.number().finite().nonnegative().optional(),
+    resources: resourceMap.optional(),
+    maxRetries: z.number().int().min(-1).optional(),
+    retryExceptions: z.boolean().optional(),
+    name: z.string().min(1).max(200).optional(),
+    placementGroup: z.object({ groupId: z.string(), bundleIndex: z.number().int().min(0) }).optional(),
+  })
+  .strict();
+export type RemoteOptions = z.input<typeof RemoteOptionsSchema>;
+
+export const ActorOptionsSchema = z
+  .object({
+    numCpus: z.number().finite().nonnegative().optional(),
+    numGpus: z.number().finite().nonnegative().optional(),
+    resources: resourceMap.optional(),
+    maxRestarts: z.number().int().min(-1).optional(),
+    maxConcurrency: z.number().int().min(1).max(100_000).optional(),
+    name: z.string().min(1).max(200).optional(),
+    placementGroup: z.object({ groupId: z.string(), bundleIndex: z.number().int().min(0) }).optional(),
+  })
+  .strict();
+export type ActorOptions = z.input<typeof ActorOptionsSchema>;
+
+export const InitOptionsSchema = z
+  .object({
+    /** nats://host:port of a running cluster; omitted = start an embedded local cluster. */
+    address: z.string().regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL').optional(),
+    token: z.string().min(1).optional(),
+    numCpus: z.number().int().min(0).optional(),
+    numGpus: z.number().int().min(0).optional(),
+    resources: resourceMap.optional(),
+    /** Folder for the session's logs; a temp folder removed at shutdown when omitted. */
+    logDir: z.string().optional(),
+    /** Forward worker stdout/stderr to this process's stderr (default true). */
+    logToDriver: z.boolean().optional(),
+  })
+  .strict();
+export type InitOptions = z.input<typeof InitOptionsSchema>;
+
+export const GetOptionsSchema = z.object({ timeout: z.number().finite().nonnegative().optional() }).strict();
+export const WaitOptionsSchema = z
+  .object({ numReturns: z.number().int().min(1).optional(), timeout: z.number().finite().nonnegative().optional() })
+  .strict();
+
+/** Turn numCpus/numGpus/resources into one resource map (tasks default to 1 CPU, actors to 0 while running, as in Ray). */
+export function toResources(options: { numCpus?: number; numGpus?: number; resources?: Record<string, number> }, defaultCpus: number) {
+  const resources: Record<string, number> = { ...(options.resources ?? {}) };
+  resources.CPU = options.numCpus ?? defaultCpus;
+  if (options.numGpus !== undefined) resources.GPU = options.numGpus;
+  for (const key of Object.keys(resources)) if (resources[key] === 0) delete resources[key];
+  return resources;
+}
