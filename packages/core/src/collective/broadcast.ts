@@ -19,10 +19,11 @@ export async function chainBroadcast(link: OpLink, buf: CollectiveArray, root: n
   }
   await Promise.all(
     chunks.map((span, c) =>
-      link.recv(prev, c).then((data) => {
-        buf.set(data, span.start);
-        if (position < n - 1) link.send(next, c, buf, span);
-      }),
+      link
+        .recv(prev, c, (data) => buf.set(data, span.start))
+        .then(() => {
+          if (position < n - 1) link.send(next, c, buf, span);
+        }),
     ),
   );
 }

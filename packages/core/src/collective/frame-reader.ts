@@ -1,7 +1,8 @@
 /**
- * Reassembles length-prefixed frames from a byte stream (TCP). Each payload lands in its own
- * freshly allocated buffer at an 8-byte aligned offset, so typed views need no further copy.
+ * Reassembles length-prefixed frames from a byte stream (TCP). Each frame lands in its own
+ * freshly allocated buffer, payload at offset 24 (8-byte aligned), so typed views need no copy.
  */
+import { giveBuffer, takeBuffer } from './buffer-pool.ts';
 import { decodeFrame, FRAME_HEADER_BYTES, payloadLength } from './frame.ts';
 import type { Frame } from './types.ts';
 
@@ -22,7 +23,8 @@ export class FrameReader {
         this.headerFill += take;
         at += take;
         if (this.headerFill < FRAME_HEADER_BYTES) return;
-        this.body = new Uint8Array(FRAME_HEADER_BYTES + payloadLength(this.header));
+        // Offset 0 (aligned), not zero-filled, recycled once the frame is consumed.
+        this.body = takeBuffer(FRAME_HEADER_BYTES + payloadLength(this.header));
         this.body.set(this.header, 0);
         this.bodyFill = FRAME_HEADER_BYTES;
         this.headerFill = 0;
@@ -34,7 +36,9 @@ export class FrameReader {
       if (this.bodyFill === this.body.length) {
         const done = this.body;
         this.body = undefined;
-        this.onFrame(decodeFrame(done));
+        const frame = decodeFrame(done);
+        frame.release = () => giveBuffer(done);
+        this.onFrame(frame);
       }
     }
   }

@@ -62,19 +62,29 @@ export class OpLink {
     this.ctx.transport.send(to, { kind: FrameKind.data, from: this.rank, seq: this.seq, msg, op: this.header, payload });
   }
 
-  /** Resolves to message `msg` from rank `from`, decoded to this op's dtype. */
-  async recv(from: number, msg: number): Promise<CollectiveArray> {
+  /**
+   * Waits for message `msg` from rank `from` and hands it to `use`, decoded to this op's dtype.
+   * The data is valid only during `use` (its buffer is recycled afterwards).
+   */
+  async recv(from: number, msg: number, use: (data: CollectiveArray) => void): Promise<void> {
     const frame = await this.ctx.mailbox.take(this.seq, from, msg);
-    if (!sameOp(frame.op, this.header)) {
-      throw new CollectiveError(
-        this.ctx.group,
-        `Mismatched collective call #${this.seq}: rank ${this.rank} called ${describeOp(this.header)} but rank ${from} called ${describeOp(frame.op)}`,
-        from,
-      );
+    try {
+      if (!sameOp(frame.op, this.header)) {
+        throw new CollectiveError(
+          this.ctx.group,
+          `Mismatched collective call #${this.seq}: rank ${this.rank} called ${describeOp(this.header)} but rank ${from} called ${describeOp(frame.op)}`,
+          from,
+        );
+      }
+      if (!this.compressed) {
+        use(viewAs(this.dtype, frame.payload));
+        return;
+      }
+      const bits = frame.payload.byteOffset % 2 === 0 ? frame.payload : new Uint8Array(frame.payload);
+      use(decodeHalf(new Uint16Array(bits.buffer, bits.byteOffset, bits.byteLength / 2)));
+    } finally {
+      frame.release?.();
     }
-    if (!this.compressed) return viewAs(this.dtype, frame.payload);
-    const bits = frame.payload.byteOffset % 2 === 0 ? frame.payload : new Uint8Array(frame.payload);
-    return decodeHalf(new Uint16Array(bits.buffer, bits.byteOffset, bits.byteLength / 2));
   }
 }
 

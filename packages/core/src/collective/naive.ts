@@ -16,14 +16,13 @@ export async function naiveAllReduce(link: OpLink, buf: CollectiveArray, op: Red
   const back = chunks.length;
   if (link.rank !== 0) {
     chunks.forEach((span, c) => link.send(0, c, buf, span));
-    await Promise.all(chunks.map((span, c) => link.recv(0, back + c).then((data) => buf.set(data, span.start))));
+    await Promise.all(chunks.map((span, c) => link.recv(0, back + c, (data) => buf.set(data, span.start))));
     return;
   }
   await Promise.all(
     chunks.map(async (span, c) => {
-      const parts: Promise<CollectiveArray>[] = [];
-      for (let from = 1; from < n; from++) parts.push(link.recv(from, c));
-      for (const part of parts) reduceInto(op, buf, span.start, await part);
+      // Reduce in rank order (frames that arrive early wait in the mailbox).
+      for (let from = 1; from < n; from++) await link.recv(from, c, (data) => reduceInto(op, buf, span.start, data));
       if (link.compressed) roundToHalf(buf as Float32Array, span.start, span.end);
       for (let to = 1; to < n; to++) link.send(to, back + c, buf, span);
     }),

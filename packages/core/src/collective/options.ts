@@ -16,7 +16,7 @@ const schema = z
     timeoutMs: z.number().int().min(100).default(30_000),
     compression: z.enum(['none', 'fp16']).default('none'),
     host: z.string().min(1).default('127.0.0.1'),
-    chunkBytes: z.number().int().min(1024).default(256 * 1024),
+    chunkBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
   })
   .refine((o) => o.rank < o.worldSize, { message: 'rank must be below worldSize', path: ['rank'] });
 

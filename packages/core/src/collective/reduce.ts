@@ -9,10 +9,25 @@ export const REDUCE_CODES = { sum: 1, mean: 2, max: 3, min: 4 } as const satisfi
 
 type Kernel = (into: CollectiveArray, at: number, from: CollectiveArray) => void;
 
-const sum: Kernel = (into, at, from) => {
+// One sum loop per array type keeps each loop monomorphic (several times faster in V8 than one
+// loop seeing three typed-array kinds). Int32Array stores wrap modulo 2^32: exact for int32.
+function sumF32(into: Float32Array, at: number, from: Float32Array): void {
   const n = from.length;
-  // Int32Array stores wrap modulo 2^32 and float stores round once per add: exact for int32.
   for (let i = 0; i < n; i++) into[at + i] += from[i];
+}
+function sumF64(into: Float64Array, at: number, from: Float64Array): void {
+  const n = from.length;
+  for (let i = 0; i < n; i++) into[at + i] += from[i];
+}
+function sumI32(into: Int32Array, at: number, from: Int32Array): void {
+  const n = from.length;
+  for (let i = 0; i < n; i++) into[at + i] += from[i];
+}
+
+const sum: Kernel = (into, at, from) => {
+  if (into instanceof Float32Array) sumF32(into, at, from as Float32Array);
+  else if (into instanceof Float64Array) sumF64(into, at, from as Float64Array);
+  else sumI32(into, at, from as Int32Array);
 };
 
 const max: Kernel = (into, at, from) => {

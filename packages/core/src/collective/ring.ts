@@ -37,10 +37,11 @@ async function ringPass(link: OpLink, buf: CollectiveArray, segments: Span[], pa
   for (let k = 0; k < pass.steps; k++) {
     chunks[mod(pass.recv(k), n)].forEach((span, c) => {
       tasks.push(
-        link.recv(prev, msg(k, c)).then((data) => {
-          pass.apply(k, span, data);
-          if (k + 1 < pass.steps) link.send(next, msg(k + 1, c), buf, span);
-        }),
+        link
+          .recv(prev, msg(k, c), (data) => pass.apply(k, span, data))
+          .then(() => {
+            if (k + 1 < pass.steps) link.send(next, msg(k + 1, c), buf, span);
+          }),
       );
     });
   }

@@ -1,0 +1,43 @@
+import type { ClusterStatus } from '../head/index.ts';
+import { formatResources } from '../scheduler/resources.ts';
+
+/** A plain-text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function usage(total: Record<string, number>, available: Record<string, number>): string {
+  return Object.keys(total)
+    .filter((k) => k !== 'memory' && total[k] > 0)
+    .map((k) => `${k} ${round(total[k] - (available[k] ?? 0))}/${round(total[k])}`)
+    .join(', ');
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export function formatStatus(status: ClusterStatus): string {
+  const nodes = table(
+    ['NODE', 'HOST', 'STATE', 'RESOURCES (used/total)', 'WORKERS'],
+    status.nodes.map((n) => [n.nodeId, n.hostname, n.alive ? 'ALIVE' : 'DEAD', usage(n.total, n.available), String(n.workers)]),
+  );
+  const actors = table(
+    ['ACTOR', 'CLASS', 'NAME', 'STATE', 'NODE', 'RESTARTS'],
+    status.actors
+      .filter((a) => a.state !== 'DEAD')
+      .map((a) => [a.actorId, a.className, a.name ?? '', a.state, a.nodeId ?? '', String(a.restarts)]),
+  );
+  const demands = status.pendingDemands.map((d) => `{${formatResources(d)}}`).join(' ');
+  return [
+    `Nodes (${status.nodes.filter((n) => n.alive).length} alive)`,
+    nodes,
+    '',
+    `Live actors (${status.actors.filter((a) => a.state !== 'DEAD').length})`,
+    actors,
+    '',
+    `Tasks: ${status.runningTasks} running, ${status.pendingTasks} pending` + (demands ? `; pending demands: ${demands}` : ''),
+  ].join('\n');
+}
