@@ -1,13 +1,4 @@
-import {
-  ActorDiedError,
-  actorState,
-  get,
-  getActor,
-  init,
-  kill,
-  shutdown,
-  TaskError,
-} from '@manta/core';
+import { ActorDiedError, actorState, get, getActor, init, kill, shutdown, TaskError } from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broken, bumpCounter, Counter } from '../fixtures/core-fixtures.ts';
 import { isAlive, waitFor } from '../harness/processes.ts';
@@ -40,7 +31,8 @@ describe('actors - stateful workers', () => {
     const serialRuns = await get([0, 1, 2, 3].map(() => serial.slow.remote(200)));
     const concurrentRuns = await get([0, 1, 2, 3].map(() => concurrent.slow.remote(200)));
     const overlaps = (runs: { start: number; end: number }[]) =>
-      runs.filter((a, i) => runs.some((b, j) => i !== j && b.start < a.end - 20 && a.start < b.end - 20)).length;
+      runs.filter((a, i) => runs.some((b, j) => i !== j && b.start < a.end - 20 && a.start < b.end - 20))
+        .length;
     expect(overlaps(serialRuns)).toBe(0);
     expect(overlaps(concurrentRuns)).toBeGreaterThanOrEqual(2);
     await kill(serial);
@@ -59,7 +51,11 @@ describe('actors - stateful workers', () => {
     expect(await get(counter.inc.remote(5))).toBe(105);
     const firstPid = await get(counter.pid.remote());
     process.kill(firstPid, 'SIGKILL');
-    await waitFor(async () => (await actorState(counter)) === 'ALIVE' && !isAlive(firstPid), 20_000, 'the restart');
+    await waitFor(
+      async () => (await actorState(counter)) === 'ALIVE' && !isAlive(firstPid),
+      20_000,
+      'the restart',
+    );
     expect(await get(counter.inc.remote(1))).toBe(101);
     const secondPid = await get(counter.pid.remote());
     expect(secondPid).not.toBe(firstPid);

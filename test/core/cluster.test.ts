@@ -17,7 +17,9 @@ describe('cluster - embedded cluster lifecycle and security', () => {
     const { address, token } = await init({ numCpus: 1, logToDriver: false });
     try {
       await expect(connect({ servers: address, reconnect: false })).rejects.toThrow(/Authorization/i);
-      await expect(connect({ servers: address, token: `${token}x`, reconnect: false })).rejects.toThrow(/Authorization/i);
+      await expect(connect({ servers: address, token: `${token}x`, reconnect: false })).rejects.toThrow(
+        /Authorization/i,
+      );
       const nc = await connect({ servers: address, token, reconnect: false });
       await nc.close();
     } finally {
@@ -34,12 +36,27 @@ describe('cluster - embedded cluster lifecycle and security', () => {
       const nodeId = status.nodes[0].nodeId;
       const nc = await connect({ servers: address, token });
       const subjects = [
-        Subjects.nodeRegister, Subjects.nodeHeartbeat, Subjects.submitTask, Subjects.taskDone, Subjects.workerReady,
-        Subjects.workerExited, Subjects.actorCreate, Subjects.actorReady, Subjects.actorState, Subjects.actorLookup,
-        Subjects.actorKill, Subjects.status, Subjects.nodeSpawn(nodeId), Subjects.nodeKillWorker(nodeId),
-        Subjects.workerExec('x1'), Subjects.actorCall(counter.actorId), Subjects.ownerResult('x1'),
-        Subjects.ownerFetch('x1'), `${Subjects.actorEvents}.${counter.actorId}`,
-        Subjects.ownerResult(currentRuntime()!.ownerId), Subjects.ownerFetch(currentRuntime()!.ownerId),
+        Subjects.nodeRegister,
+        Subjects.nodeHeartbeat,
+        Subjects.submitTask,
+        Subjects.taskDone,
+        Subjects.workerReady,
+        Subjects.workerExited,
+        Subjects.actorCreate,
+        Subjects.actorReady,
+        Subjects.actorState,
+        Subjects.actorLookup,
+        Subjects.actorKill,
+        Subjects.status,
+        Subjects.nodeSpawn(nodeId),
+        Subjects.nodeKillWorker(nodeId),
+        Subjects.workerExec('x1'),
+        Subjects.actorCall(counter.actorId),
+        Subjects.ownerResult('x1'),
+        Subjects.ownerFetch('x1'),
+        `${Subjects.actorEvents}.${counter.actorId}`,
+        Subjects.ownerResult(currentRuntime()!.ownerId),
+        Subjects.ownerFetch(currentRuntime()!.ownerId),
       ];
       const garbage = [
         randomBytes(64),
@@ -82,10 +99,16 @@ describe('cluster - embedded cluster lifecycle and security', () => {
   it('a driver stopped by SIGTERM, or SIGKILLed, leaves no process behind', async () => {
     const script = fileURLToPath(new URL('../fixtures/driver-main.ts', import.meta.url));
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      const report = await waitFor(() => output.includes('"ready"') && JSON.parse(output.split('\n')[0]), 60_000, 'the driver');
+      const report = await waitFor(
+        () => output.includes('"ready"') && JSON.parse(output.split('\n')[0]),
+        60_000,
+        'the driver',
+      );
       const pids: number[] = [...report.pids, report.natsPid];
       expect(pids.every(isAlive)).toBe(true);
       const exited = new Promise((r) => child.once('exit', r));
@@ -95,6 +118,23 @@ describe('cluster - embedded cluster lifecycle and security', () => {
       if (signal === 'SIGTERM') expect(existsSync(report.sessionDir)).toBe(false);
     }
   }, 120_000);
+
+  it('init({ address, token }) joins a running cluster from another process; without the token it is refused', async () => {
+    const { address, token } = await init({ numCpus: 2, logToDriver: false });
+    try {
+      const script = fileURLToPath(new URL('../fixtures/driver-join.ts', import.meta.url));
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
+        env: { ...process.env, JOIN_ADDRESS: address, JOIN_TOKEN: token },
+      });
+      expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ squares: [4, 9], count: 2 });
+      const refused = await run(process.execPath, ['--import', 'tsx', script], {
+        env: { ...process.env, JOIN_ADDRESS: address, JOIN_TOKEN: 'wrong-token' },
+      }).catch((e: { stderr: string }) => e);
+      expect((refused as { stderr: string }).stderr).toMatch(/cannot connect to the Manta cluster.*Authorization/s);
+    } finally {
+      await shutdown();
+    }
+  });
 
   it('`manta status` prints nodes, used/total resources and live actors', async () => {
     await init({ numCpus: 2, logToDriver: false });

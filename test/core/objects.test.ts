@@ -33,7 +33,9 @@ describe('objects - put, get and references', () => {
     // Passed by value (auto-stored, then fetched by the worker), and returned whole.
     const back = await get(echo.remote(values));
     expect(back).toBeInstanceOf(Float32Array);
-    expect(Buffer.compare(Buffer.from(back.buffer, back.byteOffset, back.byteLength), Buffer.from(values.buffer))).toBe(0);
+    expect(
+      Buffer.compare(Buffer.from(back.buffer, back.byteOffset, back.byteLength), Buffer.from(values.buffer)),
+    ).toBe(0);
   }, 120_000);
 
   it('keeps every typed array type on the wire', async () => {

@@ -11,11 +11,22 @@ import {
   remote,
   shutdown,
   TaskError,
-  wait,
   WorkerCrashedError,
+  wait,
 } from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { add, crashOnce, echo, fail, failUntil, getNested, pid, sleepLong, sleepStamp, square } from '../fixtures/core-fixtures.ts';
+import {
+  add,
+  crashOnce,
+  echo,
+  fail,
+  failUntil,
+  getNested,
+  pid,
+  sleepLong,
+  sleepStamp,
+  square,
+} from '../fixtures/core-fixtures.ts';
 import { readPid, waitFor } from '../harness/processes.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'manta-tasks-'));
@@ -55,7 +66,9 @@ describe('tasks - remote functions', () => {
     const [a, b] = await get([big.remote(200), big.remote(200)]);
     expect(a.end <= b.start + 5 || b.end <= a.start + 5).toBe(true);
     const started = Date.now();
-    await expect(get(square.options({ numGpus: 4 }).remote(2))).rejects.toBeInstanceOf(InfeasibleResourcesError);
+    await expect(get(square.options({ numGpus: 4 }).remote(2))).rejects.toBeInstanceOf(
+      InfeasibleResourcesError,
+    );
     await expect(get(square.options({ resources: { TPU: 1 } }).remote(2))).rejects.toThrow(/TPU: 1/);
     expect(Date.now() - started).toBeLessThan(5000);
   });

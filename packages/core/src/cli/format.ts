@@ -4,7 +4,11 @@ import { formatResources } from '../scheduler/resources.ts';
 /** A plain-text table: columns padded to their widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -22,7 +26,13 @@ function round(x: number): number {
 export function formatStatus(status: ClusterStatus): string {
   const nodes = table(
     ['NODE', 'HOST', 'STATE', 'RESOURCES (used/total)', 'WORKERS'],
-    status.nodes.map((n) => [n.nodeId, n.hostname, n.alive ? 'ALIVE' : 'DEAD', usage(n.total, n.available), String(n.workers)]),
+    status.nodes.map((n) => [
+      n.nodeId,
+      n.hostname,
+      n.alive ? 'ALIVE' : 'DEAD',
+      usage(n.total, n.available),
+      String(n.workers),
+    ]),
   );
   const actors = table(
     ['ACTOR', 'CLASS', 'NAME', 'STATE', 'NODE', 'RESTARTS'],
@@ -38,6 +48,7 @@ export function formatStatus(status: ClusterStatus): string {
     `Live actors (${status.actors.filter((a) => a.state !== 'DEAD').length})`,
     actors,
     '',
-    `Tasks: ${status.runningTasks} running, ${status.pendingTasks} pending` + (demands ? `; pending demands: ${demands}` : ''),
+    `Tasks: ${status.runningTasks} running, ${status.pendingTasks} pending` +
+      (demands ? `; pending demands: ${demands}` : ''),
   ].join('\n');
 }

@@ -5,7 +5,9 @@ import type { ClusterStatus } from '../head/index.ts';
 import { request, Subjects } from '../protocol/index.ts';
 import { formatStatus } from './format.ts';
 
-const program = new Command('manta').description('Manta: distributed training and tuning on Node.js over NATS');
+const program = new Command('manta').description(
+  'Manta: distributed training and tuning on Node.js over NATS',
+);
 
 interface ConnectionOptions {
   address?: string;
@@ -18,7 +20,9 @@ function resolveCluster(options: ConnectionOptions): { address: string; token?: 
   if (address) return { address, token: options.token ?? process.env.MANTA_TOKEN };
   const latest = readLatestClusterInfo();
   if (!latest) {
-    throw new Error('no cluster found: pass --address and --token, set MANTA_ADDRESS, or start one on this machine');
+    throw new Error(
+      'no cluster found: pass --address and --token, set MANTA_ADDRESS, or start one on this machine',
+    );
   }
   return { address: latest.address, token: options.token ?? latest.token };
 }
@@ -26,7 +30,10 @@ function resolveCluster(options: ConnectionOptions): { address: string; token?: 
 program
   .command('status')
   .description('nodes, resources (used/total), live actors and pending demands of a cluster')
-  .option('--address <url>', 'nats:// URL of the cluster (default: the latest cluster started on this machine)')
+  .option(
+    '--address <url>',
+    'nats:// URL of the cluster (default: the latest cluster started on this machine)',
+  )
   .option('--token <token>', 'the cluster token (default: MANTA_TOKEN or the local cluster file)')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (options: ConnectionOptions & { format: 'table' | 'json' }) => {
@@ -34,10 +41,47 @@ program
     const nc = await connect({ servers: address, token, reconnect: false, timeout: 5000 });
     try {
       const status = await request<ClusterStatus>(nc, Subjects.status, {}, 5000);
-      process.stdout.write(options.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+      process.stdout.write(
+        options.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`,
+      );
     } finally {
       await nc.close();
     }
+  });
+
+interface StartOptions extends ConnectionOptions {
+  head?: boolean;
+  host: string;
+  port?: string;
+  numCpus?: string;
+  numGpus?: string;
+  resources?: string;
+  block?: boolean;
+}
+
+program
+  .command('start')
+  .description('start a head (--head) or a node joining one (--address), in the background')
+  .option('--head', 'start the head: nats-server, head services and a node')
+  .option('--address <url>', 'the head to join (a node)')
+  .option('--token <token>', 'cluster token (generated for a new head when omitted; required to join)')
+  .option('--host <host>', 'interface the head binds (loopback unless told otherwise)', '127.0.0.1')
+  .option('--port <port>', 'NATS port of the head (default: a free port)')
+  .option('--num-cpus <n>', 'CPUs this node offers (default: all)')
+  .option('--num-gpus <n>', 'GPUs this node offers (default: detected)')
+  .option('--resources <json>', 'custom resources, e.g. \'{"bigmem":1}\'')
+  .option('--block', 'stay in the foreground')
+  .action(async (options: StartOptions) => {
+    const { parseStartOptions } = await import('./start.ts');
+    await parseStartOptions({ ...options });
+  });
+
+program
+  .command('stop')
+  .description('stop every head and node that `manta start` started on this machine')
+  .action(async () => {
+    const { stopAll } = await import('./start.ts');
+    await stopAll();
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -48,7 +48,11 @@ export class EmbeddedCluster {
       const head = new Head(headNc, headLog, options.head);
       head.start();
       const nodeId = newId();
-      const nodeNc = await connect({ servers: server.url, token: server.token, name: `manta-node-${nodeId}` });
+      const nodeNc = await connect({
+        servers: server.url,
+        token: server.token,
+        name: `manta-node-${nodeId}`,
+      });
       connections.push(nodeNc);
       const node = new NodeAgent(nodeNc, createLogger('node', nodeId, logDir), {
         nodeId,
@@ -59,7 +63,13 @@ export class EmbeddedCluster {
         logToConsole: options.logToConsole ?? true,
       });
       await node.start();
-      writeClusterInfo({ address: server.url, token: server.token, pid: process.pid, sessionDir, startedAt: new Date().toISOString() });
+      writeClusterInfo({
+        address: server.url,
+        token: server.token,
+        pid: process.pid,
+        sessionDir,
+        startedAt: new Date().toISOString(),
+      });
       return new EmbeddedCluster(server, head, node, sessionDir, logDir, connections);
     } catch (error) {
       for (const nc of connections) await nc.close().catch(() => undefined);

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +43,9 @@ export function writeClusterInfo(info: ClusterInfo): void {
 /** The most recently started cluster on this machine, if its file is still there. */
 export function readLatestClusterInfo(): ClusterInfo | undefined {
   try {
-    return JSON.parse(readFileSync(join(sessionsRoot(), 'session_latest', 'cluster.json'), 'utf8')) as ClusterInfo;
+    return JSON.parse(
+      readFileSync(join(sessionsRoot(), 'session_latest', 'cluster.json'), 'utf8'),
+    ) as ClusterInfo;
   } catch {
     return undefined;
   }

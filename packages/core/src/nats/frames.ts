@@ -21,7 +21,12 @@ export function maxFrameBytes(nc: NatsConnection): number {
   return (nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;
 }
 
-export function publishFramed(nc: NatsConnection, subject: string, payload: Uint8Array, reply?: string): void {
+export function publishFramed(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  reply?: string,
+): void {
   const limit = maxFrameBytes(nc);
   const options = reply ? { reply } : undefined;
   if (payload.byteLength + 1 <= limit) {
@@ -83,7 +88,8 @@ export class Reassembler {
   accept(frame: Uint8Array): Uint8Array | undefined {
     if (frame.byteLength < 1) throw new FrameError('empty frame');
     if (frame[0] === WHOLE) return frame.subarray(1);
-    if (frame[0] !== CHUNK || frame.byteLength < CHUNK_HEADER) throw new FrameError(`unknown frame tag ${frame[0]}`);
+    if (frame[0] !== CHUNK || frame.byteLength < CHUNK_HEADER)
+      throw new FrameError(`unknown frame tag ${frame[0]}`);
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     const id = Buffer.from(frame.subarray(1, 17)).toString('hex');
     const index = view.getUint32(17);

@@ -1,11 +1,11 @@
+export { FrameError, maxFrameBytes, publishFramed, Reassembler } from './frames.ts';
+export { type ServeOptions, serve } from './serve.ts';
 export {
   freePort,
   generateToken,
-  natsServerBinary,
-  NatsServerNotFoundError,
-  startNatsServer,
   type NatsServerHandle,
+  NatsServerNotFoundError,
   type NatsServerOptions,
+  natsServerBinary,
+  startNatsServer,
 } from './server.ts';
-export { FrameError, maxFrameBytes, publishFramed, Reassembler } from './frames.ts';
-export { serve, type ServeOptions } from './serve.ts';

@@ -37,7 +37,10 @@ export function serve<S extends z.ZodType>(
         if (!bytes) return;
         const parsed = schema.safeParse(decode(bytes));
         if (!parsed.success) {
-          log.warn({ subject: msg.subject, issues: parsed.error.issues.slice(0, 3) }, 'dropped invalid message');
+          log.warn(
+            { subject: msg.subject, issues: parsed.error.issues.slice(0, 3) },
+            'dropped invalid message',
+          );
           return;
         }
         message = parsed.data;
@@ -48,7 +51,9 @@ export function serve<S extends z.ZodType>(
       try {
         const done = handler(message, msg);
         if (done && typeof (done as Promise<void>).catch === 'function') {
-          (done as Promise<void>).catch((e: unknown) => log.error({ err: e, subject: msg.subject }, 'handler failed'));
+          (done as Promise<void>).catch((e: unknown) =>
+            log.error({ err: e, subject: msg.subject }, 'handler failed'),
+          );
         }
       } catch (e) {
         log.error({ err: e, subject: msg.subject }, 'handler failed');

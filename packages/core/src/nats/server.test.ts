@@ -15,6 +15,8 @@ describe('nats - embedded server', () => {
     for await (const m of sub) expect(new TextDecoder().decode(m.data)).toBe('world');
     await nc.close();
     await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/Authorization/i);
-    await expect(connect({ servers: server.url, token: 'wrong', reconnect: false })).rejects.toThrow(/Authorization/i);
+    await expect(connect({ servers: server.url, token: 'wrong', reconnect: false })).rejects.toThrow(
+      /Authorization/i,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,19 +77,23 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const token = options.token ?? generateToken();
   const ownsStore = options.jetstream !== false && options.storeDir === undefined;
   const storeDir = ownsStore ? mkdtempSync(join(tmpdir(), 'manta-nats-')) : options.storeDir;
+  const configDir = mkdtempSync(join(tmpdir(), 'manta-nats-conf-'));
 
   for (let attempt = 0; ; attempt++) {
     const port = options.port ?? (await freePort(host));
-    const args = ['-a', host, '-p', String(port), '--auth', token];
+    // The token goes in a 0600 config file, not argv, where any local user could read it with ps.
+    const args = ['-a', host, '-p', String(port), '-c', writeAuthConfig(configDir, token)];
     if (options.jetstream !== false) args.push('-js', '-sd', storeDir!);
     if (options.maxPayload) args.push('--max_payload', String(options.maxPayload));
     args.push(...(options.extraArgs ?? []));
     try {
       const child = await launch(binary, args);
-      return handle(child, `nats://${host}:${port}`, port, token, ownsStore ? storeDir : undefined);
+      const owned = [configDir, ...(ownsStore ? [storeDir!] : [])];
+      return handle(child, `nats://${host}:${port}`, port, token, owned);
     } catch (error) {
       // Another process may have taken the free port between probe and bind: try a new one.
       if (options.port !== undefined || attempt >= 4) {
+        rmSync(configDir, { recursive: true, force: true });
         if (ownsStore) rmSync(storeDir!, { recursive: true, force: true });
         throw error;
       }
@@ -108,7 +112,10 @@ function launch(binary: string, args: string[]): Promise<ChildProcess> {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let output = '';
-    const timer = setTimeout(() => fail(new MantaError('NATS_SERVER_START', `nats-server did not start in 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new MantaError('NATS_SERVER_START', `nats-server did not start in 10 s:\n${output}`)),
+      10_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Server is ready')) {
@@ -124,11 +131,19 @@ function launch(binary: string, args: string[]): Promise<ChildProcess> {
       reject(error);
     };
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new MantaError('NATS_SERVER_START', `nats-server exited with ${code}:\n${output}`)));
+    child.once('exit', (code) =>
+      fail(new MantaError('NATS_SERVER_START', `nats-server exited with ${code}:\n${output}`)),
+    );
   });
 }
 
-function handle(child: ChildProcess, url: string, port: number, token: string, ownedStore?: string): NatsServerHandle {
+function writeAuthConfig(dir: string, token: string): string {
+  const file = join(dir, 'auth.conf');
+  writeFileSync(file, `authorization {\n  token: ${JSON.stringify(token)}\n}\n`, { mode: 0o600 });
+  return file;
+}
+
+function handle(child: ChildProcess, url: string, port: number, token: string, owned: string[]): NatsServerHandle {
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -142,7 +157,7 @@ function handle(child: ChildProcess, url: string, port: number, token: string, o
         child.stdin!.end();
         child.kill('SIGTERM');
       }).then(() => {
-        if (ownedStore) rmSync(ownedStore, { recursive: true, force: true });
+        for (const dir of owned) rmSync(dir, { recursive: true, force: true });
       });
       return stopped;
     },

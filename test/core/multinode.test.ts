@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { clusterStatus, get, init, shutdown } from '@manta/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleepWhere, square } from '../fixtures/core-fixtures.ts';
+import { isAlive, waitFor } from '../harness/processes.ts';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../packages/core/bin/manta.mjs', import.meta.url));
+const sessions = mkdtempSync(join(tmpdir(), 'manta-multinode-'));
+const env = { ...process.env, MANTA_SESSIONS_DIR: sessions };
+const manta = (...args: string[]) => run(process.execPath, [bin, ...args], { env });
+
+let address = '';
+let token = '';
+let daemons: { pid: number; role: string; nodeId: string }[] = [];
+
+beforeAll(async () => {
+  const head = await manta('start', '--head', '--num-cpus', '2');
+  address = /nats:\/\/[\d.:]+/.exec(head.stdout)![0];
+  token = /Token: (\S+)/.exec(head.stdout)![1];
+  await manta('start', '--address', address, '--token', token, '--num-cpus', '2', '--resources', '{"bigmem":1}');
+  const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
+  process.env.MANTA_SESSIONS_DIR = sessions;
+  daemons = listDaemons();
+  delete process.env.MANTA_SESSIONS_DIR;
+  await init({ address, token });
+}, 60_000);
+
+afterAll(async () => {
+  await shutdown();
+  await manta('stop').catch(() => undefined);
+  await waitFor(() => daemons.every((d) => !isAlive(d.pid)), 15_000, 'the daemons to stop').catch(() => undefined);
+  rmSync(sessions, { recursive: true, force: true });
+});
+
+describe('multinode - manta start/stop, several node agents, node failure', () => {
+  it('joins a node with its own resources and schedules onto every node', async () => {
+    expect(daemons.map((d) => d.role).sort()).toEqual(['head', 'node']);
+    const status = await clusterStatus();
+    expect(status.nodes.filter((n) => n.alive).length).toBe(2);
+    const joined = daemons.find((d) => d.role === 'node')!;
+    const onBigmem = await get(sleepWhere.options({ resources: { bigmem: 1 } }).remote(10));
+    expect(onBigmem.nodePid).toBe(joined.pid);
+    const spread = await get([0, 1, 2, 3].map(() => sleepWhere.remote(800)));
+    expect(new Set(spread.map((s) => s.nodePid)).size).toBe(2);
+  });
+
+  it('re-runs the tasks of a SIGKILLed node agent on another node', async () => {
+    const joined = daemons.find((d) => d.role === 'node')!;
+    const head = daemons.find((d) => d.role === 'head')!;
+    const refs = [0, 1, 2, 3].map(() => sleepWhere.options({ maxRetries: 2 }).remote(3000));
+    await waitFor(async () => (await clusterStatus()).runningTasks >= 4, 20_000, 'the tasks to start');
+    process.kill(joined.pid, 'SIGKILL');
+    const results = await get(refs);
+    expect(results.every((r) => r.nodePid === head.pid)).toBe(true);
+    const status = await clusterStatus();
+    expect(status.nodes.find((n) => n.nodeId === joined.nodeId)?.alive).toBe(false);
+    expect(await get(square.remote(5))).toBe(25);
+  }, 90_000);
+
+  it('`manta stop` stops what `manta start` started', async () => {
+    await shutdown();
+    const { stdout } = await manta('stop');
+    expect(stdout).toMatch(/stopped head/);
+    const head = daemons.find((d) => d.role === 'head')!;
+    await waitFor(() => !isAlive(head.pid), 15_000, 'the head to stop');
+  });
+});
