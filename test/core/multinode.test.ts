@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { clusterStatus, get, init, shutdown } from '@manta/core';
+import { clusterStatus, get, init, placementGroup, shutdown } from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleepWhere, square } from '../fixtures/core-fixtures.ts';
 import { isAlive, waitFor } from '../harness/processes.ts';
@@ -18,6 +18,7 @@ const manta = (...args: string[]) => run(process.execPath, [bin, ...args], { env
 let address = '';
 let token = '';
 let daemons: { pid: number; role: string; nodeId: string }[] = [];
+let joinedPid = 0;
 
 beforeAll(async () => {
   const head = await manta('start', '--head', '--num-cpus', '2');
@@ -28,6 +29,7 @@ beforeAll(async () => {
   process.env.MANTA_SESSIONS_DIR = sessions;
   daemons = listDaemons();
   delete process.env.MANTA_SESSIONS_DIR;
+  joinedPid = daemons.find((d) => d.role === 'node')!.pid;
   await init({ address, token });
 }, 60_000);
 
@@ -41,23 +43,56 @@ afterAll(async () => {
 describe('multinode - manta start/stop, several node agents, node failure', () => {
   it('joins a node with its own resources and schedules onto every node', async () => {
     expect(daemons.map((d) => d.role).sort()).toEqual(['head', 'node']);
+    expect(joinedPid).toBeGreaterThan(0);
     const status = await clusterStatus();
     expect(status.nodes.filter((n) => n.alive).length).toBe(2);
-    const joined = daemons.find((d) => d.role === 'node')!;
+    const joined = daemons.find((d) => d.pid === joinedPid)!;
     const onBigmem = await get(sleepWhere.options({ resources: { bigmem: 1 } }).remote(10));
     expect(onBigmem.nodePid).toBe(joined.pid);
     const spread = await get([0, 1, 2, 3].map(() => sleepWhere.remote(800)));
     expect(new Set(spread.map((s) => s.nodePid)).size).toBe(2);
   });
 
+  it('places SPREAD bundles on different nodes and STRICT_PACK bundles on one', async () => {
+    const spread = await placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'SPREAD' });
+    const spreadNodes = await spread.ready(20_000);
+    expect(new Set(spreadNodes).size).toBe(2);
+    const where = await get([0, 1].map((i) => sleepWhere.options({ placementGroup: spread.bundle(i) }).remote(10)));
+    expect(new Set(where.map((w) => w.nodePid)).size).toBe(2);
+    await spread.remove();
+    const packed = await placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'STRICT_PACK' });
+    const packedNodes = await packed.ready(20_000);
+    expect(new Set(packedNodes).size).toBe(1);
+    await packed.remove();
+  });
+
+  it('a request no node can satisfy waits, shows as pending, and runs once a node that can joins', async () => {
+    const ref = sleepWhere.options({ resources: { accelerator: 1 } }).remote(10);
+    await waitFor(
+      async () => (await clusterStatus()).pendingDemands.some((d) => d.accelerator === 1),
+      10_000,
+      'the demand to be pending',
+    );
+    const { stdout } = await manta('status');
+    expect(stdout).toMatch(/pending demands: .*accelerator: 1/);
+    await manta('start', '--address', address, '--token', token, '--num-cpus', '1', '--resources', '{"accelerator":1}');
+    const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
+    process.env.MANTA_SESSIONS_DIR = sessions;
+    daemons = listDaemons();
+    delete process.env.MANTA_SESSIONS_DIR;
+    const third = daemons.find((d) => d.role === 'node' && d.pid !== joinedPid)!;
+    expect((await get(ref)).nodePid).toBe(third.pid);
+  }, 60_000);
+
   it('re-runs the tasks of a SIGKILLed node agent on another node', async () => {
-    const joined = daemons.find((d) => d.role === 'node')!;
+    const joined = daemons.find((d) => d.pid === joinedPid)!;
     const head = daemons.find((d) => d.role === 'head')!;
     const refs = [0, 1, 2, 3].map(() => sleepWhere.options({ maxRetries: 2 }).remote(3000));
     await waitFor(async () => (await clusterStatus()).runningTasks >= 4, 20_000, 'the tasks to start');
     process.kill(joined.pid, 'SIGKILL');
     const results = await get(refs);
-    expect(results.every((r) => r.nodePid === head.pid)).toBe(true);
+    expect(results.every((r) => r.nodePid !== joined.pid)).toBe(true);
+    expect(results.some((r) => r.nodePid === head.pid)).toBe(true);
     const status = await clusterStatus();
     expect(status.nodes.find((n) => n.nodeId === joined.nodeId)?.alive).toBe(false);
     expect(await get(square.remote(5))).toBe(25);

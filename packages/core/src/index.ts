@@ -13,6 +13,7 @@ export {
 } from './errors/index.ts';
 export { NatsServerNotFoundError } from './nats/index.ts';
 export { ObjectRef } from './object/index.ts';
+export { PlacementGroup, placementGroup, PlacementStrategy } from './placement/index.ts';
 export {
   type ActorClass,
   type ActorHandle,

@@ -1,5 +1,6 @@
-import type { ActorSpec, ActorState, Resources, TaskSpec } from '../protocol/index.ts';
 import type { WireError } from '../codec/index.ts';
+import type { BundleClaim } from './placement-groups.ts';
+import type { ActorSpec, ActorState, Resources, TaskSpec } from '../protocol/index.ts';
 
 /** What the head knows about a node. */
 export interface NodeRecord {
@@ -22,8 +23,10 @@ export interface WorkerRecord {
   nodeId: string;
   state: 'starting' | 'idle' | 'busy';
   job?: Job;
-  /** Resources held for the current job, returned to the node when it ends. */
+  /** Resources held for the current job, returned to the node (or its bundle) when it ends. */
   held?: Resources;
+  /** The placement-group bundle the held resources came from. */
+  claim?: BundleClaim;
   pid?: number;
 }
 

@@ -9,25 +9,28 @@ import {
   ActorKillSchema,
   ActorLookupSchema,
   ActorReadySchema,
-  ActorSpecSchema,
   type ActorSpec,
+  ActorSpecSchema,
   EmptySchema,
   NodeHeartbeatSchema,
   NodeRegisterSchema,
+  PlacementGroupCreateSchema,
+  PlacementGroupIdSchema,
+  type Resources,
   replyError,
   replyOk,
   request,
-  type Resources,
   Subjects,
   TaskDoneSchema,
-  TaskSpecSchema,
   type TaskSpec,
+  TaskSpecSchema,
   WorkerExitedSchema,
   WorkerReadySchema,
 } from '../protocol/index.ts';
 import { add, formatResources, subtract } from '../scheduler/resources.ts';
 import type { ActorRecord, Job, NodeRecord, WorkerRecord } from './cluster-state.ts';
 import { chooseNode, feasible } from './placement.ts';
+import { type BundleClaim, PlacementGroups } from './placement-groups.ts';
 
 export interface HeadOptions {
   /** What to do with a request no node can ever satisfy: fail it at once, or wait for a node. */
@@ -54,6 +57,7 @@ export class Head {
   private readonly names = new Map<string, string>();
   private readonly pendingTasks: TaskSpec[] = [];
   private readonly pendingActors: string[] = [];
+  private readonly groups = new PlacementGroups();
   private readonly subscriptions: Subscription[] = [];
   private livenessTimer: NodeJS.Timeout | undefined;
   private readonly infeasible: 'fail' | 'wait';
@@ -74,18 +78,45 @@ export class Head {
     const on = this.subscriptions;
     const nc = this.nc;
     const log = this.log;
-    on.push(serve(nc, Subjects.nodeRegister, NodeRegisterSchema, log, (m, msg) => this.onNodeRegister(m, msg)));
+    on.push(
+      serve(nc, Subjects.nodeRegister, NodeRegisterSchema, log, (m, msg) => this.onNodeRegister(m, msg)),
+    );
     on.push(serve(nc, Subjects.nodeHeartbeat, NodeHeartbeatSchema, log, (m) => this.onHeartbeat(m.nodeId)));
-    on.push(serve(nc, Subjects.submitTask, TaskSpecSchema, log, (spec) => this.onSubmitTask(spec), { framed: true }));
+    on.push(
+      serve(nc, Subjects.submitTask, TaskSpecSchema, log, (spec) => this.onSubmitTask(spec), {
+        framed: true,
+      }),
+    );
     on.push(serve(nc, Subjects.taskDone, TaskDoneSchema, log, (m) => this.onTaskDone(m.workerId, m.taskId)));
-    on.push(serve(nc, Subjects.workerReady, WorkerReadySchema, log, (m) => this.onWorkerReady(m.workerId, m.pid)));
-    on.push(serve(nc, Subjects.workerExited, WorkerExitedSchema, log, (m) => this.onWorkerExited(m.workerId, m.code, m.signal)));
-    on.push(serve(nc, Subjects.actorCreate, ActorSpecSchema, log, (spec, msg) => this.onActorCreate(spec, msg)));
+    on.push(
+      serve(nc, Subjects.workerReady, WorkerReadySchema, log, (m) => this.onWorkerReady(m.workerId, m.pid)),
+    );
+    on.push(
+      serve(nc, Subjects.workerExited, WorkerExitedSchema, log, (m) =>
+        this.onWorkerExited(m.workerId, m.code, m.signal),
+      ),
+    );
+    on.push(
+      serve(nc, Subjects.actorCreate, ActorSpecSchema, log, (spec, msg) => this.onActorCreate(spec, msg)),
+    );
     on.push(serve(nc, Subjects.actorReady, ActorReadySchema, log, (m) => this.onActorReady(m)));
-    on.push(serve(nc, Subjects.actorState, ActorIdRequestSchema, log, (m, msg) => this.onActorState(m.actorId, msg)));
-    on.push(serve(nc, Subjects.actorLookup, ActorLookupSchema, log, (m, msg) => this.onActorLookup(m.name, msg)));
-    on.push(serve(nc, Subjects.actorKill, ActorKillSchema, log, (m, msg) => this.onActorKill(m.actorId, m.noRestart, msg)));
+    on.push(
+      serve(nc, Subjects.actorState, ActorIdRequestSchema, log, (m, msg) =>
+        this.onActorState(m.actorId, msg),
+      ),
+    );
+    on.push(
+      serve(nc, Subjects.actorLookup, ActorLookupSchema, log, (m, msg) => this.onActorLookup(m.name, msg)),
+    );
+    on.push(
+      serve(nc, Subjects.actorKill, ActorKillSchema, log, (m, msg) =>
+        this.onActorKill(m.actorId, m.noRestart, msg),
+      ),
+    );
     on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
+    on.push(serve(nc, Subjects.groupCreate, PlacementGroupCreateSchema, log, (m, msg) => this.onGroupCreate(m, msg)));
+    on.push(serve(nc, Subjects.groupWait, PlacementGroupIdSchema, log, (m, msg) => this.onGroupWait(m.groupId, msg)));
+    on.push(serve(nc, Subjects.groupRemove, PlacementGroupIdSchema, log, (m, msg) => this.onGroupRemove(m.groupId, msg)));
     this.livenessTimer = setInterval(() => this.checkLiveness(), 1000);
     this.livenessTimer.unref();
   }
@@ -97,7 +128,10 @@ export class Head {
 
   // ---- nodes -------------------------------------------------------------------------------
 
-  private onNodeRegister(m: { nodeId: string; resources: Resources; hostname: string; pid: number }, msg: Msg): void {
+  private onNodeRegister(
+    m: { nodeId: string; resources: Resources; hostname: string; pid: number },
+    msg: Msg,
+  ): void {
     this.nodes.set(m.nodeId, {
       nodeId: m.nodeId,
       hostname: m.hostname,
@@ -127,6 +161,11 @@ export class Head {
         for (const worker of [...this.workers.values()]) {
           if (worker.nodeId === node.nodeId) this.onWorkerExited(worker.workerId, null, 'NODE_DEAD');
         }
+        // Groups that lost a bundle are placed again; their jobs on other nodes restart with them.
+        for (const group of this.groups.onNodeDead(node.nodeId, this.nodes)) {
+          for (const worker of this.workers.values()) if (worker.claim?.groupId === group.groupId) this.killWorker(worker);
+        }
+        this.schedule();
       }
     }
   }
@@ -163,7 +202,11 @@ export class Head {
   }
 
   private sendResult(owner: string, objectId: string, name: string, error: Error, crashed: boolean): void {
-    publishFramed(this.nc, Subjects.ownerResult(owner), encode({ objectId, ok: false, error: toWireError(error), name, crashed }));
+    publishFramed(
+      this.nc,
+      Subjects.ownerResult(owner),
+      encode({ objectId, ok: false, error: toWireError(error), name, crashed }),
+    );
   }
 
   // ---- workers -----------------------------------------------------------------------------
@@ -193,7 +236,8 @@ export class Head {
     if (!job) return;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.log.warn({ workerId, job: job.kind, how }, 'worker exited with a job');
-    if (job.kind === 'task') this.retryOrFail(job.spec, `the worker running ${job.spec.fn.name} died (${how})`);
+    if (job.kind === 'task')
+      this.retryOrFail(job.spec, `the worker running ${job.spec.fn.name} died (${how})`);
     else this.onActorWorkerLost(job.actorId, `the actor's worker process died (${how})`);
     this.schedule();
   }
@@ -205,14 +249,24 @@ export class Head {
       this.pendingTasks.push({ ...spec, attempt: attempts });
       return;
     }
-    this.sendResult(spec.owner, spec.taskId, spec.fn.name, new WorkerCrashedError(`${reason}; no retries left after ${attempts} attempt(s)`, attempts), true);
+    this.sendResult(
+      spec.owner,
+      spec.taskId,
+      spec.fn.name,
+      new WorkerCrashedError(`${reason}; no retries left after ${attempts} attempt(s)`, attempts),
+      true,
+    );
   }
 
   private release(worker: WorkerRecord): void {
     if (!worker.held) return;
-    const node = this.nodes.get(worker.nodeId);
-    if (node) add(node.available, worker.held);
+    if (worker.claim) this.groups.release(worker.claim, worker.held, this.nodes, worker.nodeId);
+    else {
+      const node = this.nodes.get(worker.nodeId);
+      if (node) add(node.available, worker.held);
+    }
     worker.held = undefined;
+    worker.claim = undefined;
   }
 
   private killWorker(worker: WorkerRecord): void {
@@ -223,6 +277,9 @@ export class Head {
 
   /** Places every pending actor and task that fits somewhere now; the rest keep waiting in order. */
   private schedule(): void {
+    for (const group of this.groups.placePending(this.nodes)) {
+      for (const waiter of group.waiters.splice(0)) replyOk(waiter, { nodeIds: group.nodeIds });
+    }
     for (let i = 0; i < this.pendingActors.length; ) {
       const actorId = this.pendingActors[i];
       const record = this.actors.get(actorId);
@@ -230,25 +287,32 @@ export class Head {
         this.pendingActors.splice(i, 1);
         continue;
       }
-      const node = chooseNode(this.nodes.values(), record.spec.resources, false);
-      if (!node) {
+      const place = this.reserve(record.spec.resources, record.spec.placement, false);
+      if (place === 'wait') {
         i++;
         continue;
       }
       this.pendingActors.splice(i, 1);
-      subtract(node.available, record.spec.resources);
-      record.nodeId = node.nodeId;
-      this.startWorker(node, { kind: 'actor', actorId }, { ...record.spec.resources });
+      if ('error' in place) {
+        this.setActorState(record, 'DEAD', place.error);
+        continue;
+      }
+      record.nodeId = place.node.nodeId;
+      this.startWorker(place.node, { kind: 'actor', actorId }, { ...record.spec.resources }, place.claim);
     }
     for (let i = 0; i < this.pendingTasks.length; ) {
       const spec = this.pendingTasks[i];
-      const node = chooseNode(this.nodes.values(), spec.resources, true);
-      if (!node) {
+      const place = this.reserve(spec.resources, spec.placement, true);
+      if (place === 'wait') {
         i++;
         continue;
       }
       this.pendingTasks.splice(i, 1);
-      subtract(node.available, spec.resources);
+      if ('error' in place) {
+        this.sendResult(spec.owner, spec.taskId, spec.fn.name, new Error(place.error), false);
+        continue;
+      }
+      const { node, claim } = place;
       const job: Job = { kind: 'task', spec };
       const idleId = node.idleWorkers.pop();
       const idle = idleId ? this.workers.get(idleId) : undefined;
@@ -256,16 +320,34 @@ export class Head {
         idle.state = 'busy';
         idle.job = job;
         idle.held = { ...spec.resources };
+        idle.claim = claim;
         this.dispatch(idle, job);
       } else {
-        this.startWorker(node, job, { ...spec.resources });
+        this.startWorker(node, job, { ...spec.resources }, claim);
       }
     }
   }
 
-  private startWorker(node: NodeRecord, job: Job, held: Resources): void {
+  /** Takes a request's resources from a node, or from its placement-group bundle. */
+  private reserve(
+    request: Resources,
+    placement: { groupId: string; bundleIndex: number } | undefined,
+    wantIdleWorker: boolean,
+  ): { node: NodeRecord; claim?: BundleClaim } | 'wait' | { error: string } {
+    if (!placement) {
+      const node = chooseNode(this.nodes.values(), request, wantIdleWorker);
+      if (!node) return 'wait';
+      subtract(node.available, request);
+      return { node };
+    }
+    const claimed = this.groups.claim(placement.groupId, placement.bundleIndex, request);
+    if (claimed === 'wait' || 'error' in claimed) return claimed;
+    return { node: this.nodes.get(claimed.nodeId)!, claim: claimed.claim };
+  }
+
+  private startWorker(node: NodeRecord, job: Job, held: Resources, claim?: BundleClaim): void {
     const workerId = newId();
-    this.workers.set(workerId, { workerId, nodeId: node.nodeId, state: 'starting', job, held });
+    this.workers.set(workerId, { workerId, nodeId: node.nodeId, state: 'starting', job, held, claim });
     request(this.nc, Subjects.nodeSpawn(node.nodeId), { workerId }, 30_000).catch((error: unknown) => {
       this.log.error({ err: error, nodeId: node.nodeId }, 'worker spawn failed');
       this.onWorkerExited(workerId, null, 'SPAWN_FAILED');
@@ -290,7 +372,8 @@ export class Head {
   // ---- actors ------------------------------------------------------------------------------
 
   private onActorCreate(spec: ActorSpec, msg: Msg): void {
-    if (this.actors.has(spec.actorId)) return replyError(msg, new Error(`actor ${spec.actorId} already exists`));
+    if (this.actors.has(spec.actorId))
+      return replyError(msg, new Error(`actor ${spec.actorId} already exists`));
     if (spec.name !== undefined) {
       const existing = this.names.get(spec.name);
       if (existing && this.actors.get(existing)?.state !== 'DEAD') {
@@ -360,7 +443,8 @@ export class Head {
   private onActorLookup(name: string, msg: Msg): void {
     const actorId = this.names.get(name);
     const record = actorId ? this.actors.get(actorId) : undefined;
-    if (!record || record.state === 'DEAD') return replyError(msg, new Error(`no live actor named '${name}'`));
+    if (!record || record.state === 'DEAD')
+      return replyError(msg, new Error(`no live actor named '${name}'`));
     replyOk(msg, { actorId: record.spec.actorId, cls: record.spec.cls });
   }
 
@@ -386,6 +470,50 @@ export class Head {
     };
   }
 
+  // ---- placement groups ----------------------------------------------------------------------
+
+  private onGroupCreate(
+    m: { groupId: string; bundles: Resources[]; strategy: 'PACK' | 'SPREAD' | 'STRICT_PACK' | 'STRICT_SPREAD'; name?: string },
+    msg: Msg,
+  ): void {
+    if (this.groups.groups.has(m.groupId)) return replyError(msg, new Error(`placement group ${m.groupId} exists`));
+    if (this.infeasible === 'fail' && !this.groups.feasible([...this.nodes.values()], m.bundles, m.strategy)) {
+      return replyError(
+        msg,
+        new InfeasibleResourcesError(
+          `placement group ${m.strategy} [${m.bundles.map((b) => `{${formatResources(b)}}`).join(', ')}] cannot fit ` +
+            `the cluster's nodes (${[...this.nodes.values()].filter((n) => n.alive).map((n) => `{${formatResources(n.total)}}`).join(', ')})`,
+          {},
+        ),
+      );
+    }
+    this.groups.create(m.groupId, m.bundles, m.strategy, m.name);
+    replyOk(msg, { groupId: m.groupId });
+    this.schedule();
+  }
+
+  private onGroupWait(groupId: string, msg: Msg): void {
+    const group = this.groups.groups.get(groupId);
+    if (!group || group.state === 'REMOVED') return replyError(msg, new Error(`no placement group ${groupId}`));
+    if (group.state === 'CREATED') return replyOk(msg, { nodeIds: group.nodeIds });
+    group.waiters.push(msg);
+  }
+
+  private onGroupRemove(groupId: string, msg: Msg): void {
+    const group = this.groups.remove(groupId, this.nodes);
+    if (group) {
+      for (const waiter of group.waiters.splice(0)) replyError(waiter, new Error(`placement group ${groupId} was removed`));
+      for (const record of this.actors.values()) {
+        if (record.spec.placement?.groupId !== groupId || record.state === 'DEAD') continue;
+        this.setActorState(record, 'DEAD', 'its placement group was removed');
+        const worker = record.workerId ? this.workers.get(record.workerId) : undefined;
+        if (worker) this.killWorker(worker);
+      }
+    }
+    replyOk(msg);
+    this.schedule();
+  }
+
   // ---- status ------------------------------------------------------------------------------
 
   status() {
@@ -409,8 +537,12 @@ export class Head {
       })),
       pendingTasks: this.pendingTasks.length,
       pendingActors: this.pendingActors.length,
-      pendingDemands: [...this.pendingTasks.map((t) => t.resources), ...this.pendingActors.map((id) => this.actors.get(id)?.spec.resources ?? {})],
+      pendingDemands: [
+        ...this.pendingTasks.map((t) => t.resources),
+        ...this.pendingActors.map((id) => this.actors.get(id)?.spec.resources ?? {}),
+      ],
       runningTasks: [...this.workers.values()].filter((w) => w.job?.kind === 'task').length,
+      placementGroups: this.groups.status(),
     };
   }
 }

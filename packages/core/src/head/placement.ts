@@ -6,7 +6,11 @@ import type { NodeRecord } from './cluster-state.ts';
  * Chooses a node for a request: among alive nodes with the free resources, prefer one with an
  * idle worker (no process start), then the one with the most free CPU (spreads load).
  */
-export function chooseNode(nodes: Iterable<NodeRecord>, request: Resources, wantIdleWorker: boolean): NodeRecord | undefined {
+export function chooseNode(
+  nodes: Iterable<NodeRecord>,
+  request: Resources,
+  wantIdleWorker: boolean,
+): NodeRecord | undefined {
   let best: NodeRecord | undefined;
   let bestScore = -Infinity;
   for (const node of nodes) {

@@ -5,7 +5,11 @@ import type { WireError } from '../codec/index.ts';
  * Every message shape on the wire, validated on receipt (see nats/serve.ts). Bounded sizes
  * keep a hostile message from asking for absurd work.
  */
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/);
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/);
 const bytes = z.instanceof(Uint8Array);
 export const ResourcesSchema = z.record(z.string().min(1).max(64), z.number().finite().nonnegative());
 export type Resources = z.infer<typeof ResourcesSchema>;
@@ -22,13 +26,24 @@ const WireErrorSchema: z.ZodType<WireError> = z.lazy(() =>
     name: z.string().max(1024),
     message: z.string().max(1 << 20),
     code: z.string().max(128).optional(),
-    stack: z.string().max(1 << 20).optional(),
+    stack: z
+      .string()
+      .max(1 << 20)
+      .optional(),
     cause: WireErrorSchema.optional(),
     fields: z.record(z.string(), z.unknown()).optional(),
   }),
 );
 
-export const PlacementSchema = z.object({ groupId: id, bundleIndex: z.number().int().min(0) });
+export const PlacementSchema = z.object({ groupId: id, bundleIndex: z.number().int().min(-1) });
+
+export const PlacementGroupCreateSchema = z.object({
+  groupId: id,
+  bundles: z.array(ResourcesSchema).min(1).max(10_000),
+  strategy: z.enum(['PACK', 'SPREAD', 'STRICT_PACK', 'STRICT_SPREAD']),
+  name: z.string().min(1).max(256).optional(),
+});
+export const PlacementGroupIdSchema = z.object({ groupId: id });
 
 export const TaskSpecSchema = z.object({
   taskId: id,
@@ -114,7 +129,12 @@ export type ResultMessage = z.infer<typeof ResultSchema>;
 
 export const FetchSchema = z.object({ objectId: id, inbox: z.string().max(256).optional() });
 
-export const ActorState = { Pending: 'PENDING', Alive: 'ALIVE', Restarting: 'RESTARTING', Dead: 'DEAD' } as const;
+export const ActorState = {
+  Pending: 'PENDING',
+  Alive: 'ALIVE',
+  Restarting: 'RESTARTING',
+  Dead: 'DEAD',
+} as const;
 export type ActorState = (typeof ActorState)[keyof typeof ActorState];
 
 export const ActorEventSchema = z.object({
@@ -132,5 +152,9 @@ export const ActorLookupSchema = z.object({ name: z.string().min(1).max(256) });
 export const EmptySchema = z.object({}).passthrough();
 
 /** Replies to requests: ok with a body, or an error. */
-export const ReplySchema = z.object({ ok: z.boolean(), error: WireErrorSchema.optional(), body: z.unknown().optional() });
+export const ReplySchema = z.object({
+  ok: z.boolean(),
+  error: WireErrorSchema.optional(),
+  body: z.unknown().optional(),
+});
 export type Reply = z.infer<typeof ReplySchema>;

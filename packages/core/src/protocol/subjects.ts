@@ -25,6 +25,12 @@ export const Subjects = {
   actorLookup: 'manta.head.actor.lookup',
   /** anyone -> head: kill an actor (request). */
   actorKill: 'manta.head.actor.kill',
+  /** owner -> head: reserve a placement group (request). */
+  groupCreate: 'manta.head.pg.create',
+  /** anyone -> head: reply once a placement group is reserved (request). */
+  groupWait: 'manta.head.pg.wait',
+  /** anyone -> head: remove a placement group (request). */
+  groupRemove: 'manta.head.pg.remove',
   /** anyone -> head: cluster status (request). */
   status: 'manta.head.status',
   /** head -> node: start a worker process (request). */

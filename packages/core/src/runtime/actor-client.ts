@@ -1,10 +1,9 @@
 import type { NatsConnection } from 'nats';
+import { RemoteError } from '../codec/index.ts';
 import { ActorDiedError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { publishFramed } from '../nats/index.ts';
+import { publishFramed, serve } from '../nats/index.ts';
 import { type ActorEvent, ActorEventSchema, request, Subjects } from '../protocol/index.ts';
-import { serve } from '../nats/index.ts';
-import { RemoteError } from '../codec/index.ts';
 
 interface ActorView {
   rank: number;
@@ -67,7 +66,13 @@ export class ActorClient {
   private view(actorId: string): ActorView {
     let view = this.views.get(actorId);
     if (!view) {
-      const created: ActorView = { rank: -1, event: undefined, queue: [], inflight: new Set(), known: undefined };
+      const created: ActorView = {
+        rank: -1,
+        event: undefined,
+        queue: [],
+        inflight: new Set(),
+        known: undefined,
+      };
       view = created;
       this.views.set(actorId, created);
       created.known = request<ActorEvent>(this.nc, Subjects.actorState, { actorId })
@@ -106,6 +111,10 @@ export class ActorClient {
   private deathError(actorId: string, event: ActorEvent): ActorDiedError {
     const cause = event.error ? new RemoteError(event.error) : undefined;
     const detail = event.reason ?? (event.state === 'DEAD' ? 'the actor is dead' : 'the actor is restarting');
-    return new ActorDiedError(actorId, `actor ${actorId} died: ${detail}${cause ? `: ${cause.message}` : ''}`, { cause });
+    return new ActorDiedError(
+      actorId,
+      `actor ${actorId} died: ${detail}${cause ? `: ${cause.message}` : ''}`,
+      { cause },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { EmbeddedCluster } from '../cluster/index.ts';
 import { parseConfig } from '../config/index.ts';
 import { ConfigError, RuntimeStateError } from '../errors/index.ts';
@@ -50,7 +50,11 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
     const resources = { ...detectResources(), ...(config.resources ?? {}) };
     if (config.numCpus !== undefined) resources.CPU = config.numCpus;
     if (config.numGpus !== undefined) resources.GPU = config.numGpus;
-    embedded = await EmbeddedCluster.start({ resources, logDir: config.logDir, logToConsole: config.logToDriver ?? true });
+    embedded = await EmbeddedCluster.start({
+      resources,
+      logDir: config.logDir,
+      logToConsole: config.logToDriver ?? true,
+    });
     address = embedded.address;
     token = embedded.token;
     logDir = embedded.logDir;
@@ -132,7 +136,8 @@ export function remote<A extends unknown[], R>(
   options: RemoteOptions = {},
 ): RemoteFunction<A, R> {
   checkModuleUrl(moduleUrl, 'remote()');
-  if (typeof fn !== 'function') throw new ConfigError(`remote(): the second argument must be a function, got ${typeof fn}`);
+  if (typeof fn !== 'function')
+    throw new ConfigError(`remote(): the second argument must be a function, got ${typeof fn}`);
   const base = parseConfig(RemoteOptionsSchema, options, 'remote options');
   const definition = { fn } as { fn: typeof fn; descriptor: FunctionDescriptor };
   definition.descriptor = registerDefinition(moduleUrl, base.name, definition, fn.name || 'anonymous');
@@ -148,7 +153,8 @@ export function remote<A extends unknown[], R>(
         retryExceptions: opts.retryExceptions ?? false,
         placement: opts.placementGroup,
       }),
-    options: (more: RemoteOptions) => make({ ...opts, ...parseConfig(RemoteOptionsSchema, more, 'remote options') }),
+    options: (more: RemoteOptions) =>
+      make({ ...opts, ...parseConfig(RemoteOptionsSchema, more, 'remote options') }),
   });
   return make(base);
 }
@@ -165,9 +171,14 @@ export interface ActorClass<C extends Constructor> {
 }
 
 /** Declare an actor class (at the top level of a module, passing `import.meta.url`). */
-export function actor<C extends Constructor>(moduleUrl: string, cls: C, options: ActorOptions = {}): ActorClass<C> {
+export function actor<C extends Constructor>(
+  moduleUrl: string,
+  cls: C,
+  options: ActorOptions = {},
+): ActorClass<C> {
   checkModuleUrl(moduleUrl, 'actor()');
-  if (typeof cls !== 'function') throw new ConfigError(`actor(): the second argument must be a class, got ${typeof cls}`);
+  if (typeof cls !== 'function')
+    throw new ConfigError(`actor(): the second argument must be a class, got ${typeof cls}`);
   const base = parseConfig(ActorOptionsSchema, options, 'actor options');
   const definition = { cls } as { cls: C; descriptor: FunctionDescriptor };
   definition.descriptor = registerDefinition(moduleUrl, undefined, definition, cls.name || 'Actor');
@@ -185,14 +196,18 @@ export function actor<C extends Constructor>(moduleUrl: string, cls: C, options:
       });
       return actorHandle<InstanceType<C>>(actorId);
     },
-    options: (more: ActorOptions) => make({ ...opts, ...parseConfig(ActorOptionsSchema, more, 'actor options') }),
+    options: (more: ActorOptions) =>
+      make({ ...opts, ...parseConfig(ActorOptionsSchema, more, 'actor options') }),
   });
   return make(base);
 }
 
 /** The handle of a live named actor. */
-export async function getActor<T = Record<string, (...args: never[]) => unknown>>(name: string): Promise<ActorHandle<T>> {
-  if (typeof name !== 'string' || name.length === 0) throw new ConfigError('getActor(): name must be a non-empty string');
+export async function getActor<T = Record<string, (...args: never[]) => unknown>>(
+  name: string,
+): Promise<ActorHandle<T>> {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new ConfigError('getActor(): name must be a non-empty string');
   return actorHandle<T>(await runtime().lookupActor(name));
 }
 
@@ -218,13 +233,18 @@ export async function get<T extends readonly ObjectRef[]>(
   refs: T,
   options?: { timeout?: number },
 ): Promise<{ [K in keyof T]: T[K] extends ObjectRef<infer V> ? V : never }>;
-export async function get(refs: ObjectRef | readonly ObjectRef[], options: { timeout?: number } = {}): Promise<unknown> {
+export async function get(
+  refs: ObjectRef | readonly ObjectRef[],
+  options: { timeout?: number } = {},
+): Promise<unknown> {
   const { timeout } = parseConfig(GetOptionsSchema, options, 'get options');
   const rt = runtime();
   if (Array.isArray(refs)) {
     refs.forEach((ref, i) => assertRef(ref, `get(): refs[${i}]`));
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
-    return Promise.all(refs.map((ref) => rt.get(ref, deadline === undefined ? undefined : Math.max(0, deadline - Date.now()))));
+    return Promise.all(
+      refs.map((ref) => rt.get(ref, deadline === undefined ? undefined : Math.max(0, deadline - Date.now()))),
+    );
   }
   assertRef(refs, 'get()');
   return rt.get(refs as ObjectRef, timeout);
@@ -243,7 +263,9 @@ export async function wait<T extends ObjectRef>(
   refs.forEach((ref, i) => assertRef(ref, `wait(): refs[${i}]`));
   const numReturns = config.numReturns ?? 1;
   if (numReturns > refs.length) {
-    throw new ConfigError(`wait(): numReturns (${numReturns}) is larger than the number of refs (${refs.length})`);
+    throw new ConfigError(
+      `wait(): numReturns (${numReturns}) is larger than the number of refs (${refs.length})`,
+    );
   }
   const rt = runtime();
   const ready = new Set<T>();
@@ -267,7 +289,8 @@ export async function wait<T extends ObjectRef>(
 }
 
 function assertRef(ref: unknown, what: string): void {
-  if (!isObjectRef(ref)) throw new ConfigError(`${what}: expected an ObjectRef, got ${ref === null ? 'null' : typeof ref}`);
+  if (!isObjectRef(ref))
+    throw new ConfigError(`${what}: expected an ObjectRef, got ${ref === null ? 'null' : typeof ref}`);
 }
 
 // ---- cluster ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ export {
   shutdown,
   wait,
 } from './api.ts';
-export { type ActorHandle } from './handles.ts';
+export type { ActorHandle } from './handles.ts';
 export { isMainModule, isWorkerProcess } from './main-module.ts';
 export type { ActorOptions, InitOptions, RemoteOptions } from './options.ts';
 export { currentRuntime, Runtime } from './runtime.ts';

@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 const resourceMap = z.record(z.string().min(1), z.number().finite().nonnegative());
 
+/** A placement group (any bundle) or `group.bundle(i)`. */
+const PlacementRefSchema = z
+  .object({ groupId: z.string().min(1), bundleIndex: z.number().int().min(-1).optional() })
+  .transform((p) => ({ groupId: p.groupId, bundleIndex: p.bundleIndex ?? -1 }));
+
 export const RemoteOptionsSchema = z
   .object({
     numCpus: z.number().finite().nonnegative().optional(),
@@ -10,7 +15,7 @@ export const RemoteOptionsSchema = z
     maxRetries: z.number().int().min(-1).optional(),
     retryExceptions: z.boolean().optional(),
     name: z.string().min(1).max(200).optional(),
-    placementGroup: z.object({ groupId: z.string(), bundleIndex: z.number().int().min(0) }).optional(),
+    placementGroup: PlacementRefSchema.optional(),
   })
   .strict();
 export type RemoteOptions = z.input<typeof RemoteOptionsSchema>;
@@ -23,7 +28,7 @@ export const ActorOptionsSchema = z
     maxRestarts: z.number().int().min(-1).optional(),
     maxConcurrency: z.number().int().min(1).max(100_000).optional(),
     name: z.string().min(1).max(200).optional(),
-    placementGroup: z.object({ groupId: z.string(), bundleIndex: z.number().int().min(0) }).optional(),
+    placementGroup: PlacementRefSchema.optional(),
   })
   .strict();
 export type ActorOptions = z.input<typeof ActorOptionsSchema>;
@@ -31,7 +36,10 @@ export type ActorOptions = z.input<typeof ActorOptionsSchema>;
 export const InitOptionsSchema = z
   .object({
     /** nats://host:port of a running cluster; omitted = start an embedded local cluster. */
-    address: z.string().regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL').optional(),
+    address: z
+      .string()
+      .regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL')
+      .optional(),
     token: z.string().min(1).optional(),
     numCpus: z.number().int().min(0).optional(),
     numGpus: z.number().int().min(0).optional(),
@@ -46,11 +54,17 @@ export type InitOptions = z.input<typeof InitOptionsSchema>;
 
 export const GetOptionsSchema = z.object({ timeout: z.number().finite().nonnegative().optional() }).strict();
 export const WaitOptionsSchema = z
-  .object({ numReturns: z.number().int().min(1).optional(), timeout: z.number().finite().nonnegative().optional() })
+  .object({
+    numReturns: z.number().int().min(1).optional(),
+    timeout: z.number().finite().nonnegative().optional(),
+  })
   .strict();
 
 /** Turn numCpus/numGpus/resources into one resource map (tasks default to 1 CPU, actors to 0 while running, as in Ray). */
-export function toResources(options: { numCpus?: number; numGpus?: number; resources?: Record<string, number> }, defaultCpus: number) {
+export function toResources(
+  options: { numCpus?: number; numGpus?: number; resources?: Record<string, number> },
+  defaultCpus: number,
+) {
   const resources: Record<string, number> = { ...(options.resources ?? {}) };
   resources.CPU = options.numCpus ?? defaultCpus;
   if (options.numGpus !== undefined) resources.GPU = options.numGpus;

@@ -1,5 +1,13 @@
 import { connect, createInbox, type NatsConnection, type Subscription } from 'nats';
-import { decode, encode, ExtensionType, RemoteError, registerExtension, taskErrorFromWire, type WireError } from '../codec/index.ts';
+import {
+  decode,
+  ExtensionType,
+  encode,
+  RemoteError,
+  registerExtension,
+  taskErrorFromWire,
+  type WireError,
+} from '../codec/index.ts';
 import {
   ActorDiedError,
   FunctionNotFoundError,
@@ -15,12 +23,12 @@ import type { Logger } from '../logging/index.ts';
 import { maxFrameBytes, publishFramed, Reassembler, serve } from '../nats/index.ts';
 import { ObjectRef, ObjectTable } from '../object/index.ts';
 import {
-  type FunctionDescriptor,
   FetchSchema,
-  request,
+  type FunctionDescriptor,
   type Resources,
-  ResultSchema,
   type ResultMessage,
+  ResultSchema,
+  request,
   Subjects,
 } from '../protocol/index.ts';
 import { ActorClient } from './actor-client.ts';
@@ -92,18 +100,34 @@ export class Runtime {
     this.actors = new ActorClient(nc, log, (callId, error) => this.failCall(callId, error));
     this.subscriptions.push(
       serve(nc, Subjects.ownerResult(ownerId), ResultSchema, log, (m) => this.onResult(m), { framed: true }),
-      serve(nc, Subjects.ownerFetch(ownerId), FetchSchema, log, (m, msg) => this.serveFetch(m.objectId, m.inbox, msg.reply)),
+      serve(nc, Subjects.ownerFetch(ownerId), FetchSchema, log, (m, msg) =>
+        this.serveFetch(m.objectId, m.inbox, msg.reply),
+      ),
     );
   }
 
-  static async connect(options: { address: string; token?: string; log: Logger; ownerId?: string; name?: string }): Promise<Runtime> {
+  static async connect(options: {
+    address: string;
+    token?: string;
+    log: Logger;
+    ownerId?: string;
+    name?: string;
+  }): Promise<Runtime> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: options.address, token: options.token, name: options.name, maxReconnectAttempts: -1 });
-    } catch (error) {
-      throw new RuntimeStateError(`cannot connect to the Manta cluster at ${options.address}: ${(error as Error).message}`, {
-        cause: error,
+      nc = await connect({
+        servers: options.address,
+        token: options.token,
+        name: options.name,
+        maxReconnectAttempts: -1,
       });
+    } catch (error) {
+      throw new RuntimeStateError(
+        `cannot connect to the Manta cluster at ${options.address}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const runtime = new Runtime(nc, options.log, options.ownerId ?? newId());
     current = runtime;
@@ -175,7 +199,10 @@ export class Runtime {
         { objectId: ref.id, inbox },
         24 * 3600_000,
       ).catch((error: unknown) => {
-        throw new ObjectLostError(ref.id, `cannot fetch ${ref} from its owner ${ref.owner}: ${(error as Error).message}`);
+        throw new ObjectLostError(
+          ref.id,
+          `cannot fetch ${ref} from its owner ${ref.owner}: ${(error as Error).message}`,
+        );
       });
       if (reply.error) throw errorFromWire(reply.error, 'get');
       if (reply.inline) return reply.inline;
@@ -254,7 +281,8 @@ export class Runtime {
       placement: creation.placement,
     };
     await request(this.nc, Subjects.actorCreate, spec, 30_000).catch((error: MantaError) => {
-      if (error.code === 'RESOURCES_INFEASIBLE') throw new InfeasibleResourcesError(error.message, creation.resources);
+      if (error.code === 'RESOURCES_INFEASIBLE')
+        throw new InfeasibleResourcesError(error.message, creation.resources);
       throw error;
     });
     return actorId;
@@ -266,9 +294,21 @@ export class Runtime {
     const prepared = this.prepareArgs(args);
     this.table.create(callId);
     const ref = this.makeRef<T>(callId);
-    const frame = encode({ callId, owner: this.ownerId, method, args: prepared.args, resolveArgs: prepared.resolveArgs });
+    const frame = encode({
+      callId,
+      owner: this.ownerId,
+      method,
+      args: prepared.args,
+      resolveArgs: prepared.resolveArgs,
+    });
     this.pending.set(callId, {
-      submission: { fn: { module: '', key: method, name: method }, args, resources: {}, maxRetries: 0, retryExceptions: false },
+      submission: {
+        fn: { module: '', key: method, name: method },
+        args,
+        resources: {},
+        maxRetries: 0,
+        retryExceptions: false,
+      },
       pinned: prepared.pinned,
       exceptionRetriesLeft: 0,
       frame,
@@ -306,7 +346,11 @@ export class Runtime {
     for (const id of task.pinned) this.table.unpin(id);
     if (task.actorId) this.actors.settled(task.actorId, m.objectId);
     if (m.ok) this.table.resolve(m.objectId, m.value ?? encode(undefined));
-    else this.table.reject(m.objectId, errorFromWire(m.error ?? { name: 'Error', message: 'unknown' }, m.name, m.crashed));
+    else
+      this.table.reject(
+        m.objectId,
+        errorFromWire(m.error ?? { name: 'Error', message: 'unknown' }, m.name, m.crashed),
+      );
   }
 
   private failCall(callId: string, error: Error): void {
@@ -362,7 +406,8 @@ export class Runtime {
       encoded.map(async (bytes, index) => {
         const value = decode(bytes);
         if (!resolve.includes(index)) return value;
-        if (!(value instanceof ObjectRef)) throw new MantaError('BAD_ARGS', `argument ${index} is not an ObjectRef`);
+        if (!(value instanceof ObjectRef))
+          throw new MantaError('BAD_ARGS', `argument ${index} is not an ObjectRef`);
         return this.get(value);
       }),
     );
@@ -381,17 +426,25 @@ function wireOf(error: Error): WireError {
 export function errorFromWire(wire: WireError, name: string, crashed?: boolean): Error {
   if (crashed || wire.code === 'WORKER_CRASHED') return new WorkerCrashedError(wire.message, 0);
   if (wire.code === 'RESOURCES_INFEASIBLE') return new InfeasibleResourcesError(wire.message, {});
-  if (wire.code === 'ACTOR_DIED') return new ActorDiedError('', wire.message, { cause: new RemoteError(wire) });
+  if (wire.code === 'ACTOR_DIED')
+    return new ActorDiedError('', wire.message, { cause: new RemoteError(wire) });
   if (wire.code === 'OBJECT_LOST') return new ObjectLostError('', wire.message);
   if (wire.code === 'FUNCTION_NOT_FOUND') return new FunctionNotFoundError(wire.message);
   return taskErrorFromWire(name, wire);
 }
 
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined, ref: ObjectRef): Promise<T> {
+async function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number | undefined,
+  ref: ObjectRef,
+): Promise<T> {
   if (timeoutMs === undefined) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GetTimeoutError(`get(${ref}) timed out after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new GetTimeoutError(`get(${ref}) timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -406,7 +459,8 @@ registerExtension(
   (ref) => [ref.id, ref.owner],
   (data) => {
     const [id, owner] = data as [string, string];
-    if (typeof id !== 'string' || typeof owner !== 'string') throw new MantaError('BAD_REF', 'malformed ObjectRef');
+    if (typeof id !== 'string' || typeof owner !== 'string')
+      throw new MantaError('BAD_REF', 'malformed ObjectRef');
     // A ref to one of our own objects coming back to us is a new local reference to it.
     if (current && owner === current.ownerId && current.table.has(id)) return current.makeRef(id);
     return new ObjectRef(id, owner);
