@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { get, init, put, shutdown } from '@manta/core';
 import { embeddedCluster } from '@manta/core/internal';
 import { connect, type NatsConnection } from 'nats';
-import { Echo, byteLength, noop } from '../fixtures/core.ts';
+import { byteLength, Echo, noop } from '../fixtures/core.ts';
 import { type BenchContext, median, repeat } from '../harness.ts';
 
 type EchoHandle = Awaited<ReturnType<typeof Echo.remote>>;
@@ -17,10 +17,14 @@ export async function run(ctx: BenchContext): Promise<void> {
   const quick = ctx.quick;
   await init({ logToDriver: false });
   const cluster = embeddedCluster()!;
-  const peer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../peers/nats-peer.ts', import.meta.url))], {
-    env: { ...process.env, BENCH_NATS_URL: cluster.address, BENCH_NATS_TOKEN: cluster.token },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const peer = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../peers/nats-peer.ts', import.meta.url))],
+    {
+      env: { ...process.env, BENCH_NATS_URL: cluster.address, BENCH_NATS_TOKEN: cluster.token },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve) => peer.stdout!.once('data', () => resolve()));
   const nc = await connect({ servers: cluster.address, token: cluster.token });
   // One echo actor for every phase: it holds one CPU, the other CPUs run the tasks.
@@ -49,12 +53,30 @@ async function latency(ctx: BenchContext, nc: NatsConnection, echo: EchoHandle, 
   });
   const raw = (median(rawRuns) / n) * 1000;
   const baseline = { name: 'nats_request_reply_latency', value: raw };
-  ctx.emit({ name: 'task_roundtrip_latency', unit: 'us', value: (median(taskRuns) / n) * 1000, lowerIsBetter: true, baseline, params: { calls: n, inflight: 1 } });
-  ctx.emit({ name: 'actor_call_latency', unit: 'us', value: (median(actorRuns) / n) * 1000, lowerIsBetter: true, baseline, params: { calls: n, inflight: 1 } });
+  ctx.emit({
+    name: 'task_roundtrip_latency',
+    unit: 'us',
+    value: (median(taskRuns) / n) * 1000,
+    lowerIsBetter: true,
+    baseline,
+    params: { calls: n, inflight: 1 },
+  });
+  ctx.emit({
+    name: 'actor_call_latency',
+    unit: 'us',
+    value: (median(actorRuns) / n) * 1000,
+    lowerIsBetter: true,
+    baseline,
+    params: { calls: n, inflight: 1 },
+  });
 }
 
 /** Runs `total` operations keeping `inflight` outstanding; returns operations per second. */
-async function pipelined(total: number, inflight: number, op: (i: number) => Promise<unknown>): Promise<number> {
+async function pipelined(
+  total: number,
+  inflight: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
@@ -65,7 +87,13 @@ async function pipelined(total: number, inflight: number, op: (i: number) => Pro
   return total / ((performance.now() - start) / 1000);
 }
 
-async function throughput(ctx: BenchContext, nc: NatsConnection, echo: EchoHandle, n: number, inflight: number): Promise<void> {
+async function throughput(
+  ctx: BenchContext,
+  nc: NatsConnection,
+  echo: EchoHandle,
+  n: number,
+  inflight: number,
+): Promise<void> {
   const payload = new Uint8Array(16);
   const rates = { raw: [] as number[], task: [] as number[], actor: [] as number[] };
   for (let rep = 0; rep < 6; rep++) {
@@ -78,8 +106,20 @@ async function throughput(ctx: BenchContext, nc: NatsConnection, echo: EchoHandl
     rates.actor.push(act);
   }
   const baseline = { name: 'nats_request_pipelined', value: median(rates.raw) };
-  ctx.emit({ name: 'task_throughput', unit: 'tasks/s', value: median(rates.task), baseline, params: { tasks: n, inflight } });
-  ctx.emit({ name: 'actor_calls_async', unit: 'calls/s', value: median(rates.actor), baseline, params: { calls: n, inflight } });
+  ctx.emit({
+    name: 'task_throughput',
+    unit: 'tasks/s',
+    value: median(rates.task),
+    baseline,
+    params: { tasks: n, inflight },
+  });
+  ctx.emit({
+    name: 'actor_calls_async',
+    unit: 'calls/s',
+    value: median(rates.actor),
+    baseline,
+    params: { calls: n, inflight },
+  });
 }
 
 async function bulk(ctx: BenchContext, nc: NatsConnection, repetitions: number): Promise<void> {
@@ -89,7 +129,8 @@ async function bulk(ctx: BenchContext, nc: NatsConnection, repetitions: number):
   const chunk = (nc.info?.max_payload ?? 1 << 20) - 4096;
   const rawRuns = await repeat(async () => {
     await nc.request('bench.sink.expect', new TextEncoder().encode(String(bytes.byteLength)));
-    for (let offset = 0; offset + chunk < bytes.byteLength; offset += chunk) nc.publish('bench.sink', bytes.subarray(offset, offset + chunk));
+    for (let offset = 0; offset + chunk < bytes.byteLength; offset += chunk)
+      nc.publish('bench.sink', bytes.subarray(offset, offset + chunk));
     const last = Math.floor((bytes.byteLength - 1) / chunk) * chunk;
     await nc.request('bench.sink', bytes.subarray(last), { timeout: 60_000 });
   }, repetitions);

@@ -11,6 +11,15 @@ export {
   TaskError,
   WorkerCrashedError,
 } from './errors/index.ts';
+export {
+  type CollectiveArray,
+  type CollectiveGroup,
+  type CollectiveGroupOptions,
+  Compression,
+  createCollectiveGroup,
+  ReduceOp,
+  type TransportName,
+} from './collective/index.ts';
 export { NatsServerNotFoundError } from './nats/index.ts';
 export { ObjectRef } from './object/index.ts';
 export { PlacementGroup, placementGroup, PlacementStrategy } from './placement/index.ts';

@@ -1,8 +1,12 @@
 // Sibling-package face of @manta/core: parts that @manta/data, @manta/train and @manta/tune
 // (and the integration tests) use but that are not part of the user API.
 export { decode, encode } from './codec/index.ts';
-export { embeddedCluster } from './runtime/api.ts';
 export { parseConfig } from './config/index.ts';
+export { newId } from './head/index.ts';
+export { registerDefinition } from './function/index.ts';
+export { loadDefinition } from './worker/load.ts';
+export { serve } from './nats/index.ts';
+export type { FunctionDescriptor } from './protocol/index.ts';
 export { createLogger, type Logger } from './logging/index.ts';
 export {
   freePort,
@@ -13,5 +17,5 @@ export {
   startNatsServer,
 } from './nats/index.ts';
 export { Subjects } from './protocol/index.ts';
+export { embeddedCluster } from './runtime/api.ts';
 export { currentRuntime, Runtime } from './runtime/index.ts';
-export { newId } from './head/index.ts';

@@ -1,4 +1,4 @@
-import { Packr, addExtension } from 'msgpackr';
+import { addExtension, Packr } from 'msgpackr';
 
 /**
  * The one msgpack codec for everything Manta sends. `moreTypes` makes typed arrays round-trip

@@ -1,2 +1,2 @@
-export { decode, encode, ExtensionType, registerExtension } from './codec.ts';
+export { decode, ExtensionType, encode, registerExtension } from './codec.ts';
 export { RemoteError, taskErrorFromWire, toWireError, type WireError } from './wire-error.ts';

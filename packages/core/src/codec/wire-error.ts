@@ -36,12 +36,18 @@ export class RemoteError extends Error {
 
 /** The error `get()` throws for a remote exception in task `taskName`. */
 export function taskErrorFromWire(taskName: string, wire: WireError): TaskError {
-  return new TaskError(taskName, wire.name, wire.message, wire.stack, wire.cause ? new RemoteError(wire.cause) : undefined);
+  return new TaskError(
+    taskName,
+    wire.name,
+    wire.message,
+    wire.stack,
+    wire.cause ? new RemoteError(wire.cause) : undefined,
+  );
 }
 
 function safeString(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     return String(value);
   }

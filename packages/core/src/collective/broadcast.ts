@@ -14,7 +14,7 @@ export async function chainBroadcast(link: OpLink, buf: CollectiveArray, root: n
   const prev = mod(link.rank - 1, n);
   const chunks = chunksOf({ start: 0, end: buf.length }, link.chunkElems);
   if (position === 0) {
-    chunks.forEach((span, c) => link.send(next, c, buf, span));
+    for (const [c, span] of chunks.entries()) link.send(next, c, buf, span);
     return;
   }
   await Promise.all(

@@ -20,9 +20,14 @@ export function takeBuffer(size: number): Uint8Array {
 
 /** Hands a buffer from `takeBuffer` back; the caller must not touch it afterwards. */
 export function giveBuffer(buf: Uint8Array): void {
-  if (pooledBytes + buf.byteLength > MAX_POOLED_BYTES || buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.byteLength) return;
-  let list = free.get(buf.byteLength);
-  if (!list) free.set(buf.byteLength, (list = []));
-  list.push(buf);
+  if (
+    pooledBytes + buf.byteLength > MAX_POOLED_BYTES ||
+    buf.byteOffset !== 0 ||
+    buf.buffer.byteLength !== buf.byteLength
+  )
+    return;
+  const list = free.get(buf.byteLength);
+  if (list) list.push(buf);
+  else free.set(buf.byteLength, [buf]);
   pooledBytes += buf.byteLength;
 }

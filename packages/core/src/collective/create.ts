@@ -29,14 +29,23 @@ export async function createCollectiveGroup(options: CollectiveGroupOptions): Pr
     rank: o.rank,
     worldSize: o.worldSize,
     host: o.host,
-    events: { onFrame: (frame) => group.onFrame(frame), onPeerLost: (rank, reason) => group.onPeerLost(rank, reason) },
+    events: {
+      onFrame: (frame) => group.onFrame(frame),
+      onPeerLost: (rank, reason) => group.onPeerLost(rank, reason),
+    },
   });
   let wire: Transport;
   try {
     const roster = await rendezvous(
       o.nc,
       o.group,
-      { rank: o.rank, worldSize: o.worldSize, transport: transportName, compression: o.compression, address: prepared.address },
+      {
+        rank: o.rank,
+        worldSize: o.worldSize,
+        transport: transportName,
+        compression: o.compression,
+        address: prepared.address,
+      },
       newSessionId(),
       o.timeoutMs,
     );
@@ -44,7 +53,12 @@ export async function createCollectiveGroup(options: CollectiveGroupOptions): Pr
   } catch (error) {
     await prepared.abandon();
     if (error instanceof CollectiveError) throw error;
-    throw new CollectiveError(o.group, `Could not form group '${o.group}': ${(error as Error).message}`, o.rank, { cause: error });
+    throw new CollectiveError(
+      o.group,
+      `Could not form group '${o.group}': ${(error as Error).message}`,
+      o.rank,
+      { cause: error },
+    );
   }
   const interval = Math.max(50, Math.min(1000, Math.floor(o.timeoutMs / 5)));
   group.attach(wire, new Liveness(o.nc, o.group, o.rank, o.worldSize, o.timeoutMs, interval));

@@ -21,11 +21,11 @@ export function toHalfBits(value: number): number {
     const half = mant >>> shift;
     const rest = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    return sign | (rest > mid || (rest === mid && (half & 1)) ? half + 1 : half);
+    return sign | (rest > mid || (rest === mid && half & 1) ? half + 1 : half);
   }
   let half = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++; // a carry into the exponent is correct
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // a carry into the exponent is correct
   return sign | half;
 }
 

@@ -19,9 +19,23 @@ function wire(frames: Frame[]): Uint8Array {
 describe('collective frame reader', () => {
   it('frame reader - reassembles frames split at every possible boundary, payloads 8-byte aligned', () => {
     const frames: Frame[] = [
-      { kind: FrameKind.data, from: 3, seq: 7, msg: 11, op, payload: Uint8Array.from({ length: 40 }, (_, i) => i) },
+      {
+        kind: FrameKind.data,
+        from: 3,
+        seq: 7,
+        msg: 11,
+        op,
+        payload: Uint8Array.from({ length: 40 }, (_, i) => i),
+      },
       { kind: FrameKind.bye, from: 1, seq: 8, msg: 0, op, payload: new Uint8Array(0) },
-      { kind: FrameKind.abort, from: 65535, seq: 0xffffffff, msg: 2, op, payload: new TextEncoder().encode('boom') },
+      {
+        kind: FrameKind.abort,
+        from: 65535,
+        seq: 0xffffffff,
+        msg: 2,
+        op,
+        payload: new TextEncoder().encode('boom'),
+      },
     ];
     const bytes = wire(frames);
     for (let cut = 1; cut < bytes.length; cut += 3) {

@@ -51,5 +51,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 }
 
 export function sameOp(a: OpHeader, b: OpHeader): boolean {
-  return a.code === b.code && a.dtype === b.dtype && a.count === b.count && a.arg === b.arg && a.wire === b.wire;
+  return (
+    a.code === b.code && a.dtype === b.dtype && a.count === b.count && a.arg === b.arg && a.wire === b.wire
+  );
 }

@@ -9,7 +9,7 @@
  */
 import { CollectiveError } from '../errors/index.ts';
 import { chainBroadcast } from './broadcast.ts';
-import { DTYPE_CODES, allocLike, dtypeOf } from './dtype.ts';
+import { allocLike, DTYPE_CODES, dtypeOf } from './dtype.ts';
 import { sameOp } from './frame.ts';
 import { pack, planBuckets, unpack } from './fusion.ts';
 import { describeOp, OP_CODES, OpLink } from './link.ts';
@@ -83,13 +83,20 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     this.wire = wire;
     this.liveness = liveness;
     liveness.reset();
-    this.watchdog = setInterval(() => this.check(), Math.max(50, Math.min(liveness.intervalMs, this.settings.timeoutMs / 4)));
+    this.watchdog = setInterval(
+      () => this.check(),
+      Math.max(50, Math.min(liveness.intervalMs, this.settings.timeoutMs / 4)),
+    );
     this.watchdog.unref();
   }
 
   // ---- public API ----
 
-  async allReduce<T extends CollectiveArray>(buf: T, op: ReduceOp = 'sum', options: { algorithm?: AllReduceAlgorithm } = {}): Promise<T> {
+  async allReduce<T extends CollectiveArray>(
+    buf: T,
+    op: ReduceOp = 'sum',
+    options: { algorithm?: AllReduceAlgorithm } = {},
+  ): Promise<T> {
     const dtype = this.dtype(buf, 'allReduce');
     const algorithm = options.algorithm ?? 'ring';
     const code = algorithm === 'naive' ? OP_CODES.naive : OP_CODES.allReduce;
@@ -101,9 +108,13 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     return buf;
   }
 
-  async allReduceMany<T extends CollectiveArray>(buffers: T[], op: ReduceOp = 'sum', options: AllReduceManyOptions = {}): Promise<T[]> {
+  async allReduceMany<T extends CollectiveArray>(
+    buffers: T[],
+    op: ReduceOp = 'sum',
+    options: AllReduceManyOptions = {},
+  ): Promise<T[]> {
     const { bucketBytes } = parseBucketOptions(options);
-    buffers.forEach((buf, i) => this.dtype(buf, `allReduceMany buffers[${i}]`));
+    for (const [i, buf] of buffers.entries()) this.dtype(buf, `allReduceMany buffers[${i}]`);
     const pending: Promise<unknown>[] = [];
     for (const members of planBuckets(buffers, bucketBytes)) {
       const bucket = pack(buffers, members);
@@ -117,7 +128,11 @@ export class CollectiveGroupImpl implements CollectiveGroup {
   async broadcast<T extends CollectiveArray>(buf: T, root: number): Promise<T> {
     const dtype = this.dtype(buf, 'broadcast');
     if (!Number.isInteger(root) || root < 0 || root >= this.worldSize) {
-      throw new CollectiveError(this.group, `broadcast root must be an integer in 0..${this.worldSize - 1} (got ${root})`, this.rank);
+      throw new CollectiveError(
+        this.group,
+        `broadcast root must be an integer in 0..${this.worldSize - 1} (got ${root})`,
+        this.rank,
+      );
     }
     await this.run(OP_CODES.broadcast, dtype, buf.length, root, 0, (link) => chainBroadcast(link, buf, root));
     return buf;
@@ -127,15 +142,22 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     const dtype = this.dtype(buf, 'allGather');
     const out = allocLike(buf, buf.length * this.worldSize);
     out.set(buf, this.rank * buf.length);
-    await this.run(OP_CODES.allGather, dtype, buf.length, 0, 0, (link) => ringAllGather(link, out, buf.length));
+    await this.run(OP_CODES.allGather, dtype, buf.length, 0, 0, (link) =>
+      ringAllGather(link, out, buf.length),
+    );
     return out;
   }
 
   async reduceScatter<T extends CollectiveArray>(buf: T, op: ReduceOp = 'sum'): Promise<T> {
     const dtype = this.dtype(buf, 'reduceScatter');
     const work = buf.slice() as T;
-    await this.run(OP_CODES.reduceScatter, dtype, buf.length, this.reduceCode(op), this.wireFor(dtype), (link) =>
-      ringReduceScatter(link, work, op),
+    await this.run(
+      OP_CODES.reduceScatter,
+      dtype,
+      buf.length,
+      this.reduceCode(op),
+      this.wireFor(dtype),
+      (link) => ringReduceScatter(link, work, op),
     );
     const mine = segmentOf(buf.length, this.worldSize, this.rank);
     const out = work.slice(mine.start, mine.end) as T;
@@ -153,13 +175,18 @@ export class CollectiveGroupImpl implements CollectiveGroup {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    const error = new CollectiveError(this.group, `Collective group '${this.group}' was destroyed on rank ${this.rank}`, this.rank);
+    const error = new CollectiveError(
+      this.group,
+      `Collective group '${this.group}' was destroyed on rank ${this.rank}`,
+      this.rank,
+    );
     for (const seq of this.active.keys()) this.failOp(seq, error, false);
     clearInterval(this.watchdog);
     this.liveness?.stop();
     if (this.wire) {
       for (let peer = 0; peer < this.worldSize; peer++) {
-        if (peer !== this.rank) this.wire.send(peer, this.frame(FrameKind.bye, this.nextSeq, NO_OP, new Uint8Array(0)));
+        if (peer !== this.rank)
+          this.wire.send(peer, this.frame(FrameKind.bye, this.nextSeq, NO_OP, new Uint8Array(0)));
       }
       await this.wire.close();
     }
@@ -172,14 +199,25 @@ export class CollectiveGroupImpl implements CollectiveGroup {
       this.liveness?.forget(frame.from);
       this.mailbox.closeFrom(
         frame.from,
-        new CollectiveError(this.group, `Rank ${frame.from} left group '${this.group}' (destroy() was called there)`, frame.from),
+        new CollectiveError(
+          this.group,
+          `Rank ${frame.from} left group '${this.group}' (destroy() was called there)`,
+          frame.from,
+        ),
       );
       return;
     }
     if (frame.kind === FrameKind.abort) {
       const lost = frame.op.count > 0 ? frame.op.count - 1 : frame.from;
       const text = decoder.decode(frame.payload);
-      this.breakAll(new CollectiveError(this.group, `Collective call #${frame.seq} aborted by rank ${frame.from}: ${text}`, lost), false);
+      this.breakAll(
+        new CollectiveError(
+          this.group,
+          `Collective call #${frame.seq} aborted by rank ${frame.from}: ${text}`,
+          lost,
+        ),
+        false,
+      );
       return;
     }
     const op = this.active.get(frame.seq);
@@ -197,7 +235,10 @@ export class CollectiveGroupImpl implements CollectiveGroup {
   }
 
   onPeerLost(rank: number, reason: string): void {
-    this.breakAll(new CollectiveError(this.group, `Rank ${rank} of group '${this.group}' was lost: ${reason}`, rank), true);
+    this.breakAll(
+      new CollectiveError(this.group, `Rank ${rank} of group '${this.group}' was lost: ${reason}`, rank),
+      true,
+    );
   }
 
   // ---- machinery ----
@@ -210,9 +251,17 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     wire: number,
     body: (link: OpLink) => Promise<void>,
   ): Promise<void> {
-    if (this.destroyed) throw new CollectiveError(this.group, `Collective group '${this.group}' is destroyed`, this.rank);
-    if (this.broken) throw new CollectiveError(this.group, `Group '${this.group}' is broken: ${this.broken.message}`, this.broken.rank, { cause: this.broken });
-    if (count > 0xffffffff) throw new CollectiveError(this.group, `Buffer too long: ${count} elements (at most 2^32-1)`, this.rank);
+    if (this.destroyed)
+      throw new CollectiveError(this.group, `Collective group '${this.group}' is destroyed`, this.rank);
+    if (this.broken)
+      throw new CollectiveError(
+        this.group,
+        `Group '${this.group}' is broken: ${this.broken.message}`,
+        this.broken.rank,
+        { cause: this.broken },
+      );
+    if (count > 0xffffffff)
+      throw new CollectiveError(this.group, `Buffer too long: ${count} elements (at most 2^32-1)`, this.rank);
     const seq = this.nextSeq;
     this.nextSeq = (this.nextSeq + 1) >>> 0;
     const header: OpHeader = { code, dtype: DTYPE_CODES[dtype], count, arg, wire };
@@ -223,7 +272,14 @@ export class CollectiveGroupImpl implements CollectiveGroup {
         if (!sameOp(header, frame.op)) throw this.failOp(seq, this.mismatch(seq, header, frame), true);
       }
       const link = new OpLink(
-        { group: this.group, rank: this.rank, worldSize: this.worldSize, transport: this.wire!, mailbox: this.mailbox, chunkBytes: this.settings.chunkBytes },
+        {
+          group: this.group,
+          rank: this.rank,
+          worldSize: this.worldSize,
+          transport: this.wire!,
+          mailbox: this.mailbox,
+          chunkBytes: this.settings.chunkBytes,
+        },
         seq,
         header,
         dtype,
@@ -234,7 +290,16 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     } catch (error) {
       if (op.error) throw op.error;
       if (error instanceof CollectiveError) throw this.failOp(seq, error, true);
-      throw this.failOp(seq, new CollectiveError(this.group, `Collective call #${seq} failed: ${(error as Error).message}`, this.rank, { cause: error }), true);
+      throw this.failOp(
+        seq,
+        new CollectiveError(
+          this.group,
+          `Collective call #${seq} failed: ${(error as Error).message}`,
+          this.rank,
+          { cause: error },
+        ),
+        true,
+      );
     } finally {
       this.active.delete(seq);
       this.mailbox.dropSeq(seq);
@@ -252,7 +317,8 @@ export class CollectiveGroupImpl implements CollectiveGroup {
       const lost = error.rank !== undefined && error.rank !== this.rank ? error.rank + 1 : 0;
       const payload = encoder.encode(error.message);
       for (let peer = 0; peer < this.worldSize; peer++) {
-        if (peer !== this.rank) this.wire.send(peer, this.frame(FrameKind.abort, seq, { ...NO_OP, count: lost }, payload));
+        if (peer !== this.rank)
+          this.wire.send(peer, this.frame(FrameKind.abort, seq, { ...NO_OP, count: lost }, payload));
       }
     }
     return error;
@@ -279,7 +345,11 @@ export class CollectiveGroupImpl implements CollectiveGroup {
       const who = waiting.length > 0 ? `rank(s) ${waiting.join(', ')}` : 'peers';
       this.failOp(
         seq,
-        new CollectiveError(this.group, `Collective call #${seq} (${describeOp(op.header)}) timed out after ${this.settings.timeoutMs} ms waiting for ${who}`, waiting[0]),
+        new CollectiveError(
+          this.group,
+          `Collective call #${seq} (${describeOp(op.header)}) timed out after ${this.settings.timeoutMs} ms waiting for ${who}`,
+          waiting[0],
+        ),
         true,
       );
     }
@@ -287,7 +357,7 @@ export class CollectiveGroupImpl implements CollectiveGroup {
 
   private isPast(seq: number): boolean {
     // Sequence numbers wrap at 2^32; "past" means within the last 2^31.
-    return ((this.nextSeq - 1 - seq) >>> 0) < 0x80000000;
+    return (this.nextSeq - 1 - seq) >>> 0 < 0x80000000;
   }
 
   private mismatch(seq: number, mine: OpHeader, frame: Frame): CollectiveError {
@@ -306,14 +376,23 @@ export class CollectiveGroupImpl implements CollectiveGroup {
     const dtype = dtypeOf(buf);
     if (!dtype) {
       const got = buf === null || typeof buf !== 'object' ? typeof buf : (buf as object).constructor?.name;
-      throw new CollectiveError(this.group, `${what}: expected a Float32Array, Float64Array or Int32Array (got ${got})`, this.rank);
+      throw new CollectiveError(
+        this.group,
+        `${what}: expected a Float32Array, Float64Array or Int32Array (got ${got})`,
+        this.rank,
+      );
     }
     return dtype;
   }
 
   private reduceCode(op: ReduceOp): number {
     const code = (REDUCE_CODES as Record<string, number | undefined>)[op];
-    if (code === undefined) throw new CollectiveError(this.group, `Unknown reduce op '${op}'; known: ${Object.keys(REDUCE_CODES).join(', ')}`, this.rank);
+    if (code === undefined)
+      throw new CollectiveError(
+        this.group,
+        `Unknown reduce op '${op}'; known: ${Object.keys(REDUCE_CODES).join(', ')}`,
+        this.rank,
+      );
     return code;
   }
 

@@ -11,13 +11,32 @@ import type { Mailbox } from './mailbox.ts';
 import type { Span } from './segments.ts';
 import { type CollectiveArray, type Dtype, FrameKind, type OpHeader, type Transport } from './types.ts';
 
-export const OP_NAMES: Record<number, string> = { 1: 'allReduce', 2: 'broadcast', 3: 'allGather', 4: 'reduceScatter', 5: 'barrier', 6: 'allReduce(naive)' };
-export const OP_CODES = { allReduce: 1, broadcast: 2, allGather: 3, reduceScatter: 4, barrier: 5, naive: 6 } as const;
+export const OP_NAMES: Record<number, string> = {
+  1: 'allReduce',
+  2: 'broadcast',
+  3: 'allGather',
+  4: 'reduceScatter',
+  5: 'barrier',
+  6: 'allReduce(naive)',
+};
+export const OP_CODES = {
+  allReduce: 1,
+  broadcast: 2,
+  allGather: 3,
+  reduceScatter: 4,
+  barrier: 5,
+  naive: 6,
+} as const;
 const REDUCE_NAMES: Record<number, string> = { 1: 'sum', 2: 'mean', 3: 'max', 4: 'min' };
 
 export function describeOp(op: OpHeader): string {
   const what = `${OP_NAMES[op.code] ?? `op#${op.code}`} of ${op.count} ${dtypeName(op.dtype)}`;
-  const arg = op.code === OP_CODES.broadcast ? ` from root ${op.arg}` : REDUCE_NAMES[op.arg] ? ` (${REDUCE_NAMES[op.arg]})` : '';
+  const arg =
+    op.code === OP_CODES.broadcast
+      ? ` from root ${op.arg}`
+      : REDUCE_NAMES[op.arg]
+        ? ` (${REDUCE_NAMES[op.arg]})`
+        : '';
   return `${what}${arg}${op.wire ? ' fp16-compressed' : ''}`;
 }
 
@@ -59,7 +78,14 @@ export class OpLink {
     const payload = this.compressed
       ? new Uint8Array(encodeHalf(part as Float32Array).buffer)
       : new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-    this.ctx.transport.send(to, { kind: FrameKind.data, from: this.rank, seq: this.seq, msg, op: this.header, payload });
+    this.ctx.transport.send(to, {
+      kind: FrameKind.data,
+      from: this.rank,
+      seq: this.seq,
+      msg,
+      op: this.header,
+      payload,
+    });
   }
 
   /**

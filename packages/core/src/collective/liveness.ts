@@ -16,7 +16,7 @@ export class Liveness {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly group: string,
+    group: string,
     private readonly rank: number,
     worldSize: number,
     private readonly timeoutMs: number,

@@ -19,8 +19,22 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function spec(worldSize: number, transport: TransportName, steps: Step[], extra: Partial<SharedSpec> = {}): SharedSpec {
-  return { url: server.url, token: server.token, group: `mp${groupId++}`, worldSize, transport, steps, timeoutMs: 20_000, ...extra };
+function spec(
+  worldSize: number,
+  transport: TransportName,
+  steps: Step[],
+  extra: Partial<SharedSpec> = {},
+): SharedSpec {
+  return {
+    url: server.url,
+    token: server.token,
+    group: `mp${groupId++}`,
+    worldSize,
+    transport,
+    steps,
+    timeoutMs: 20_000,
+    ...extra,
+  };
 }
 
 const DTYPES: Dtype[] = ['float32', 'float64', 'int32'];
@@ -28,7 +42,8 @@ const OPS: ReduceOp[] = ['sum', 'mean', 'max', 'min'];
 
 function matrix(lengths: number[]): Step[] {
   const steps: Step[] = [];
-  for (const dtype of DTYPES) for (const op of OPS) for (const length of lengths) steps.push({ kind: 'allReduce', dtype, length, op });
+  for (const dtype of DTYPES)
+    for (const op of OPS) for (const length of lengths) steps.push({ kind: 'allReduce', dtype, length, op });
   return steps;
 }
 
@@ -41,7 +56,13 @@ function others(n: number, length: number): Step[] {
     { kind: 'reduceScatter', dtype: 'float32', length: length + 1, op: 'sum' },
     { kind: 'reduceScatter', dtype: 'int32', length: 1, op: 'max' },
     { kind: 'barrier' },
-    { kind: 'allReduceMany', dtype: 'float32', lengths: [1, 7, 1000, 3, length, 2], op: 'mean', bucketBytes: 4096 },
+    {
+      kind: 'allReduceMany',
+      dtype: 'float32',
+      lengths: [1, 7, 1000, 3, length, 2],
+      op: 'mean',
+      bucketBytes: 4096,
+    },
     { kind: 'allReduce', dtype: 'float32', length, op: 'sum', algorithm: 'naive' },
     { kind: 'allReduce', dtype: 'int32', length: 3, op: 'min', algorithm: 'naive' },
   ];
@@ -52,7 +73,9 @@ function expectAllOk(outcomes: RankOutcome[], steps: Step[]): void {
   for (const o of outcomes) {
     expect(o.stderr, `rank ${o.rank} stderr`).toBe('');
     expect(o.done, `rank ${o.rank} finished`).toBe(true);
-    o.results.forEach((r, i) => expect(r.ok, `rank ${o.rank} step ${i} ${JSON.stringify(steps[i])}: ${JSON.stringify(r)}`).toBe(true));
+    for (const [i, r] of o.results.entries()) {
+      expect(r.ok, `rank ${o.rank} step ${i} ${JSON.stringify(steps[i])}: ${JSON.stringify(r)}`).toBe(true);
+    }
   }
   steps.forEach((step, i) => {
     if (step.kind === 'reduceScatter' || step.kind === 'barrier') return;
@@ -63,16 +86,24 @@ function expectAllOk(outcomes: RankOutcome[], steps: Step[]): void {
 
 describe('collective multi-process', () => {
   it('multi-process - N=2 tcp: every op and dtype, 1 element to 4 MB, sizes not divisible by N', async () => {
-    const steps = [...matrix([1, 5, 100_003]), { kind: 'allReduce', dtype: 'float32', length: 1_000_001, op: 'sum' } as Step, ...others(2, 30_001)];
+    const steps = [
+      ...matrix([1, 5, 100_003]),
+      { kind: 'allReduce', dtype: 'float32', length: 1_000_001, op: 'sum' } as Step,
+      ...others(2, 30_001),
+    ];
     expectAllOk(await runRanks(spec(2, 'tcp', steps)), steps);
   });
 
   it('multi-process - N=3 nats: every op and dtype, chunked under max_payload', async () => {
-    const steps = [...matrix([2, 30_001]), { kind: 'allReduce', dtype: 'float64', length: 400_001, op: 'sum' } as Step, ...others(3, 20_000)];
+    const steps = [
+      ...matrix([2, 30_001]),
+      { kind: 'allReduce', dtype: 'float64', length: 400_001, op: 'sum' } as Step,
+      ...others(3, 20_000),
+    ];
     expectAllOk(await runRanks(spec(3, 'nats', steps)), steps);
   });
 
-  it('multi-process - N=4 tcp with fp16 compression: float32 within fp16 rounding, other dtypes exact', async () => {
+  it('multi-process - N=4 tcp with fp16 compression and 16 KiB chunks (deep pipelining): float32 within fp16 rounding, other dtypes exact', async () => {
     const steps: Step[] = [
       ...(['sum', 'mean', 'max', 'min'] as const).flatMap((op) => [
         { kind: 'allReduce', dtype: 'float32', length: 7, op } as Step,
@@ -84,7 +115,7 @@ describe('collective multi-process', () => {
       { kind: 'allReduceMany', dtype: 'float32', lengths: [3, 5000, 1], op: 'sum', bucketBytes: 1024 },
       { kind: 'broadcast', dtype: 'float32', length: 999, root: 2 },
     ];
-    expectAllOk(await runRanks(spec(4, 'tcp', steps, { compression: 'fp16' })), steps);
+    expectAllOk(await runRanks(spec(4, 'tcp', steps, { compression: 'fp16', chunkBytes: 16 * 1024 })), steps);
   });
 
   for (const transport of ['tcp', 'nats'] as const) {
@@ -117,7 +148,9 @@ describe('collective multi-process', () => {
         { kind: 'allReduce', dtype: 'float32', length: 4_000_000, op: 'sum' },
         { kind: 'barrier' },
       ];
-      const outcomes = await runRanks(spec(3, transport, steps, { timeoutMs }), { 1: { dieAtStep: 1, dieAfterMs: 20 } });
+      const outcomes = await runRanks(spec(3, transport, steps, { timeoutMs }), {
+        1: { dieAtStep: 1, dieAfterMs: 20 },
+      });
       expect(outcomes[1].signal).toBe('SIGKILL');
       for (const o of [outcomes[0], outcomes[2]]) {
         expect(o.done, o.stderr).toBe(true);
@@ -140,7 +173,9 @@ describe('collective multi-process', () => {
     const outcomes = await runRanks(spec(3, 'tcp', base), { 2: { steps: longer } });
     for (const o of outcomes) {
       expect(o.results[0].ok).toBe(false);
-      expect(o.results[0].error?.message).toMatch(/Mismatched collective call #0: .*allReduce of 100[01] float32 \(sum\).*allReduce of 100[01] float32/);
+      expect(o.results[0].error?.message).toMatch(
+        /Mismatched collective call #0: .*allReduce of 100[01] float32 \(sum\).*allReduce of 100[01] float32/,
+      );
       expect(o.results[0].ms).toBeLessThan(5_000);
     }
     const f64: Step[] = [{ kind: 'allReduce', dtype: 'float64', length: 1000, op: 'sum' }];

@@ -35,7 +35,7 @@ const max: Kernel = (into, at, from) => {
   for (let i = 0; i < n; i++) {
     const b = from[i];
     const a = into[at + i];
-    if (b > a || b !== b) into[at + i] = b;
+    if (b > a || Number.isNaN(b)) into[at + i] = b;
   }
 };
 
@@ -44,7 +44,7 @@ const min: Kernel = (into, at, from) => {
   for (let i = 0; i < n; i++) {
     const b = from[i];
     const a = into[at + i];
-    if (b < a || b !== b) into[at + i] = b;
+    if (b < a || Number.isNaN(b)) into[at + i] = b;
   }
 };
 

@@ -39,7 +39,13 @@ export async function rendezvous(
   return me.rank === 0 ? host(nc, group, me, session, timeoutMs) : join(nc, group, me, timeoutMs);
 }
 
-async function host(nc: NatsConnection, group: string, me: JoinInfo, session: string, timeoutMs: number): Promise<Roster> {
+async function host(
+  nc: NatsConnection,
+  group: string,
+  me: JoinInfo,
+  session: string,
+  timeoutMs: number,
+): Promise<Roster> {
   const joined = new Map<number, { info: JoinInfo; msg: Msg }>();
   const sub = nc.subscribe(joinSubject(group));
   const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
@@ -69,7 +75,11 @@ async function host(nc: NatsConnection, group: string, me: JoinInfo, session: st
   if (joined.size < me.worldSize - 1) {
     const missing = [];
     for (let r = 1; r < me.worldSize; r++) if (!joined.has(r)) missing.push(r);
-    throw new CollectiveError(group, `Rendezvous timed out after ${timeoutMs} ms: rank(s) ${missing.join(', ')} never joined`, missing[0]);
+    throw new CollectiveError(
+      group,
+      `Rendezvous timed out after ${timeoutMs} ms: rank(s) ${missing.join(', ')} never joined`,
+      missing[0],
+    );
   }
   const addresses = [me.address];
   for (let r = 1; r < me.worldSize; r++) addresses.push(joined.get(r)!.info.address);
@@ -80,10 +90,14 @@ async function host(nc: NatsConnection, group: string, me: JoinInfo, session: st
 }
 
 function compare(me: JoinInfo, other: JoinInfo): string | undefined {
-  if (other.worldSize !== me.worldSize) return `rank ${other.rank} has worldSize ${other.worldSize}, rank 0 has ${me.worldSize}`;
-  if (other.rank <= 0 || other.rank >= me.worldSize) return `rank ${other.rank} is outside 1..${me.worldSize - 1}`;
-  if (other.transport !== me.transport) return `rank ${other.rank} uses transport '${other.transport}', rank 0 uses '${me.transport}'`;
-  if (other.compression !== me.compression) return `rank ${other.rank} uses compression '${other.compression}', rank 0 uses '${me.compression}'`;
+  if (other.worldSize !== me.worldSize)
+    return `rank ${other.rank} has worldSize ${other.worldSize}, rank 0 has ${me.worldSize}`;
+  if (other.rank <= 0 || other.rank >= me.worldSize)
+    return `rank ${other.rank} is outside 1..${me.worldSize - 1}`;
+  if (other.transport !== me.transport)
+    return `rank ${other.rank} uses transport '${other.transport}', rank 0 uses '${me.transport}'`;
+  if (other.compression !== me.compression)
+    return `rank ${other.rank} uses compression '${other.compression}', rank 0 uses '${me.compression}'`;
   return undefined;
 }
 
@@ -91,7 +105,12 @@ async function join(nc: NatsConnection, group: string, me: JoinInfo, timeoutMs: 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new CollectiveError(group, `Rendezvous timed out after ${timeoutMs} ms: rank 0 never answered`, 0);
+    if (left <= 0)
+      throw new CollectiveError(
+        group,
+        `Rendezvous timed out after ${timeoutMs} ms: rank 0 never answered`,
+        0,
+      );
     try {
       const reply = await nc.request(joinSubject(group), encode(me), { timeout: left });
       const answer = decode<Reply>(reply.data);

@@ -32,7 +32,7 @@ async function ringPass(link: OpLink, buf: CollectiveArray, segments: Span[], pa
   const width = Math.max(1, ...chunks.map((c) => c.length));
   const msg = (k: number, c: number) => k * width + c;
 
-  chunks[mod(pass.send(0), n)].forEach((span, c) => link.send(next, msg(0, c), buf, span));
+  for (const [c, span] of chunks[mod(pass.send(0), n)].entries()) link.send(next, msg(0, c), buf, span);
   const tasks: Promise<void>[] = [];
   for (let k = 0; k < pass.steps; k++) {
     chunks[mod(pass.recv(k), n)].forEach((span, c) => {
@@ -88,7 +88,10 @@ export async function ringReduceScatter(link: OpLink, buf: CollectiveArray, op: 
 export async function ringAllGather(link: OpLink, out: CollectiveArray, partLength: number): Promise<void> {
   const n = link.worldSize;
   const r = link.rank;
-  const segments = Array.from({ length: n }, (_, i) => ({ start: i * partLength, end: (i + 1) * partLength }));
+  const segments = Array.from({ length: n }, (_, i) => ({
+    start: i * partLength,
+    end: (i + 1) * partLength,
+  }));
   await ringPass(link, out, segments, {
     steps: n - 1,
     send: (k) => r - k,

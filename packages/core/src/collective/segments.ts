@@ -16,7 +16,8 @@ export function segmentOf(count: number, parts: number, i: number): Span {
 /** Splits `span` into chunks of at most `chunkElems` elements (none for an empty span). */
 export function chunksOf(span: Span, chunkElems: number): Span[] {
   const chunks: Span[] = [];
-  for (let s = span.start; s < span.end; s += chunkElems) chunks.push({ start: s, end: Math.min(span.end, s + chunkElems) });
+  for (let s = span.start; s < span.end; s += chunkElems)
+    chunks.push({ start: s, end: Math.min(span.end, s + chunkElems) });
   return chunks;
 }
 

@@ -23,7 +23,10 @@ export const natsTransport: TransportConfig = {
     });
     // The subscription must be live at the server before peers learn we joined.
     await ctx.nc.flush();
-    const maxPayload = Math.max(4096, (ctx.nc.info?.max_payload ?? 1024 * 1024) - FRAME_HEADER_BYTES - SLACK_BYTES);
+    const maxPayload = Math.max(
+      4096,
+      (ctx.nc.info?.max_payload ?? 1024 * 1024) - FRAME_HEADER_BYTES - SLACK_BYTES,
+    );
     const transport: Transport = {
       name: 'nats',
       maxPayload,

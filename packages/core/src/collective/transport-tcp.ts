@@ -9,7 +9,14 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import { CollectiveError } from '../errors/index.ts';
 import { encodeHeader } from './frame.ts';
 import { FrameReader } from './frame-reader.ts';
-import { type Frame, FrameKind, type PreparedTransport, type Transport, type TransportConfig, type TransportContext } from './types.ts';
+import {
+  type Frame,
+  FrameKind,
+  type PreparedTransport,
+  type Transport,
+  type TransportConfig,
+  type TransportContext,
+} from './types.ts';
 
 const MAGIC = 0x4d4e5443; // 'MNTC'
 const HELLO_BYTES = 32;
@@ -45,7 +52,12 @@ function readHello(socket: Socket): Promise<Inbound> {
       socket.off('data', onData);
       socket.pause();
       if (got.readUInt32LE(0) !== MAGIC) return reject(new Error('not a Manta collective peer'));
-      resolve({ rank: got.readUInt16LE(4), session: got.toString('latin1', 8, 32), socket, rest: got.subarray(HELLO_BYTES) });
+      resolve({
+        rank: got.readUInt16LE(4),
+        session: got.toString('latin1', 8, 32),
+        socket,
+        rest: got.subarray(HELLO_BYTES),
+      });
     };
     socket.on('data', onData);
     socket.once('error', reject);
@@ -93,7 +105,8 @@ export const tcpTransport: TransportConfig = {
         await new Promise<void>((resolve, reject) => {
           const check = () => {
             for (const peer of inbound.splice(0)) {
-              if (peer.session !== session || peer.rank <= ctx.rank || peer.rank >= ctx.worldSize) peer.socket.destroy();
+              if (peer.session !== session || peer.rank <= ctx.rank || peer.rank >= ctx.worldSize)
+                peer.socket.destroy();
               else sockets[peer.rank] = adopt(peer);
             }
             const missing = missingRanks(sockets, ctx.rank);
@@ -103,10 +116,19 @@ export const tcpTransport: TransportConfig = {
               resolve();
             }
           };
-          const timer = setTimeout(() => {
-            const missing = missingRanks(sockets, ctx.rank);
-            reject(new CollectiveError(ctx.group, `TCP connections from rank(s) ${missing.join(', ')} did not arrive within ${timeoutMs} ms`, missing[0]));
-          }, Math.max(0, deadline - Date.now()));
+          const timer = setTimeout(
+            () => {
+              const missing = missingRanks(sockets, ctx.rank);
+              reject(
+                new CollectiveError(
+                  ctx.group,
+                  `TCP connections from rank(s) ${missing.join(', ')} did not arrive within ${timeoutMs} ms`,
+                  missing[0],
+                ),
+              );
+            },
+            Math.max(0, deadline - Date.now()),
+          );
           notify = check;
           check();
         });

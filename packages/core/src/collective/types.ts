@@ -69,8 +69,16 @@ export interface CollectiveGroup {
   readonly worldSize: number;
   readonly transport: TransportName;
   readonly compression: Compression;
-  allReduce<T extends CollectiveArray>(buf: T, op?: ReduceOp, options?: { algorithm?: AllReduceAlgorithm }): Promise<T>;
-  allReduceMany<T extends CollectiveArray>(buffers: T[], op?: ReduceOp, options?: AllReduceManyOptions): Promise<T[]>;
+  allReduce<T extends CollectiveArray>(
+    buf: T,
+    op?: ReduceOp,
+    options?: { algorithm?: AllReduceAlgorithm },
+  ): Promise<T>;
+  allReduceMany<T extends CollectiveArray>(
+    buffers: T[],
+    op?: ReduceOp,
+    options?: AllReduceManyOptions,
+  ): Promise<T[]>;
   broadcast<T extends CollectiveArray>(buf: T, root: number): Promise<T>;
   /** Resolves to a new array of worldSize × buf.length elements, rank r's input at [r·len, (r+1)·len). */
   allGather<T extends CollectiveArray>(buf: T): Promise<T>;

@@ -7,7 +7,10 @@ describe('config - parseConfig', () => {
   const schema = z.object({ numWorkers: z.number().int().positive(), mode: z.enum(['min', 'max']) }).strict();
 
   it('returns the parsed value when valid', () => {
-    expect(parseConfig(schema, { numWorkers: 2, mode: 'max' }, 'scalingConfig')).toEqual({ numWorkers: 2, mode: 'max' });
+    expect(parseConfig(schema, { numWorkers: 2, mode: 'max' }, 'scalingConfig')).toEqual({
+      numWorkers: 2,
+      mode: 'max',
+    });
   });
 
   it('names the bad field, the value given and the allowed values', () => {

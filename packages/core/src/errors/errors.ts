@@ -27,7 +27,13 @@ export class TaskError extends MantaError {
   readonly remoteName: string;
   readonly remoteStack: string | undefined;
   readonly taskName: string;
-  constructor(taskName: string, remoteName: string, remoteMessage: string, remoteStack?: string, cause?: unknown) {
+  constructor(
+    taskName: string,
+    remoteName: string,
+    remoteMessage: string,
+    remoteStack?: string,
+    cause?: unknown,
+  ) {
     super('TASK_ERROR', `${taskName} failed: ${remoteName}: ${remoteMessage}`, { cause });
     this.taskName = taskName;
     this.remoteName = remoteName;

@@ -10,7 +10,12 @@ import type { FunctionDescriptor } from '../protocol/index.ts';
 const definitions = new Map<string, unknown>();
 const ordinals = new Map<string, number>();
 
-export function registerDefinition(moduleUrl: string, name: string | undefined, definition: unknown, label: string): FunctionDescriptor {
+export function registerDefinition(
+  moduleUrl: string,
+  name: string | undefined,
+  definition: unknown,
+  label: string,
+): FunctionDescriptor {
   const ordinal = ordinals.get(moduleUrl) ?? 0;
   ordinals.set(moduleUrl, ordinal + 1);
   const key = name ?? `#${ordinal}`;

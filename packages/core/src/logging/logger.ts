@@ -10,7 +10,8 @@ export type { Logger };
  */
 export function createLogger(role: string, id: string, logDir?: string): Logger {
   const level = process.env.MANTA_LOG_LEVEL ?? 'info';
-  if (!logDir) return pino({ level: process.env.MANTA_LOG_LEVEL ?? 'warn', base: { role, id } }, pino.destination(2));
+  if (!logDir)
+    return pino({ level: process.env.MANTA_LOG_LEVEL ?? 'warn', base: { role, id } }, pino.destination(2));
   mkdirSync(logDir, { recursive: true });
   const destination = pino.destination({ dest: join(logDir, `${role}-${id}.log`), sync: false, mkdir: true });
   return pino({ level, base: { role, id, pid: process.pid } }, destination);

@@ -4,11 +4,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection, Subscription } from 'nats';
+import { z } from 'zod';
 import { encode } from '../codec/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { serve } from '../nats/index.ts';
-import { replyError, replyOk, request, type Resources, Subjects } from '../protocol/index.ts';
-import { z } from 'zod';
+import { type Resources, replyError, replyOk, request, Subjects } from '../protocol/index.ts';
 
 export interface NodeAgentOptions {
   nodeId: string;
@@ -51,20 +51,31 @@ export class NodeAgent {
   async start(): Promise<void> {
     const { nodeId } = this.options;
     this.subscriptions.push(
-      serve(this.nc, Subjects.nodeSpawn(nodeId), z.object({ workerId: z.string().regex(/^[A-Za-z0-9_-]+$/) }), this.log, (m, msg) => {
-        try {
-          this.spawnWorker(m.workerId);
-          replyOk(msg);
-        } catch (error) {
-          replyError(msg, error);
-        }
-      }),
+      serve(
+        this.nc,
+        Subjects.nodeSpawn(nodeId),
+        z.object({ workerId: z.string().regex(/^[A-Za-z0-9_-]+$/) }),
+        this.log,
+        (m, msg) => {
+          try {
+            this.spawnWorker(m.workerId);
+            replyOk(msg);
+          } catch (error) {
+            replyError(msg, error);
+          }
+        },
+      ),
       serve(this.nc, Subjects.nodeKillWorker(nodeId), z.object({ workerId: z.string() }), this.log, (m) => {
         this.children.get(m.workerId)?.kill('SIGKILL');
       }),
     );
     await this.nc.flush();
-    const registration = { nodeId, resources: this.options.resources, hostname: hostname(), pid: process.pid };
+    const registration = {
+      nodeId,
+      resources: this.options.resources,
+      hostname: hostname(),
+      pid: process.pid,
+    };
     for (let attempt = 0; ; attempt++) {
       try {
         await request(this.nc, Subjects.nodeRegister, registration, 2000);
@@ -106,7 +117,12 @@ export class NodeAgent {
         sink?.write(chunk);
         if (this.options.logToConsole && !this.stopping) {
           const text = chunk.toString().replace(/\n$/, '');
-          console.write(`${text.split('\n').map((line) => `(worker pid=${child.pid}) ${line}`).join('\n')}\n`);
+          console.write(
+            `${text
+              .split('\n')
+              .map((line) => `(worker pid=${child.pid}) ${line}`)
+              .join('\n')}\n`,
+          );
         }
       });
     };
@@ -118,7 +134,10 @@ export class NodeAgent {
       sink?.end();
       this.log.info({ workerId, code, signal }, 'worker exited');
       if (!this.stopping && !this.nc.isClosed()) {
-        this.nc.publish(Subjects.workerExited, encode({ workerId, nodeId: this.options.nodeId, code, signal }));
+        this.nc.publish(
+          Subjects.workerExited,
+          encode({ workerId, nodeId: this.options.nodeId, code, signal }),
+        );
       }
     });
     this.log.info({ workerId, pid: child.pid }, 'worker started');

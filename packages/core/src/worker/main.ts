@@ -3,8 +3,8 @@
  * `node --import tsx packages/core/src/worker/main.ts` and its identity in the environment.
  */
 import { createLogger } from '../logging/index.ts';
-import { Runtime } from '../runtime/runtime.ts';
 import { markWorkerProcess } from '../runtime/main-module.ts';
+import { Runtime } from '../runtime/runtime.ts';
 import { Worker } from './worker.ts';
 
 const { MANTA_ADDRESS, MANTA_TOKEN, MANTA_WORKER_ID, MANTA_NODE_ID, MANTA_LOG_DIR } = process.env;
@@ -14,7 +14,12 @@ if (!MANTA_ADDRESS || !MANTA_WORKER_ID || !MANTA_NODE_ID) {
 }
 markWorkerProcess();
 const log = createLogger('worker', MANTA_WORKER_ID, MANTA_LOG_DIR);
-const runtime = await Runtime.connect({ address: MANTA_ADDRESS, token: MANTA_TOKEN, log, name: `worker-${MANTA_WORKER_ID}` });
+const runtime = await Runtime.connect({
+  address: MANTA_ADDRESS,
+  token: MANTA_TOKEN,
+  log,
+  name: `worker-${MANTA_WORKER_ID}`,
+});
 // The worker's life is bound to its node agent: when the agent's pipe closes, the worker goes.
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

@@ -42,10 +42,20 @@ export class Worker {
   }
 
   start(): void {
-    serve(this.nc, Subjects.workerExec(this.workerId), WorkerExecSchema, this.log, (exec) => this.onExec(exec), {
-      framed: true,
-    });
-    this.nc.publish(Subjects.workerReady, encode({ workerId: this.workerId, nodeId: this.nodeId, pid: process.pid }));
+    serve(
+      this.nc,
+      Subjects.workerExec(this.workerId),
+      WorkerExecSchema,
+      this.log,
+      (exec) => this.onExec(exec),
+      {
+        framed: true,
+      },
+    );
+    this.nc.publish(
+      Subjects.workerReady,
+      encode({ workerId: this.workerId, nodeId: this.nodeId, pid: process.pid }),
+    );
   }
 
   private async onExec(exec: WorkerExec): Promise<void> {
@@ -78,16 +88,28 @@ export class Worker {
       const args = await this.runtime.resolveArgs(spec.args, spec.resolveArgs);
       this.actor = new definition.cls(...args);
       this.actorSpec = spec;
-      serve(this.nc, Subjects.actorCall(spec.actorId), ActorCallSchema, this.log, (call) => this.enqueue(call), {
-        framed: true,
-      });
+      serve(
+        this.nc,
+        Subjects.actorCall(spec.actorId),
+        ActorCallSchema,
+        this.log,
+        (call) => this.enqueue(call),
+        {
+          framed: true,
+        },
+      );
       await this.nc.flush();
     } catch (e) {
       error = e;
     }
     this.nc.publish(
       Subjects.actorReady,
-      encode({ actorId: spec.actorId, workerId: this.workerId, incarnation, error: error ? toWireError(error) : undefined }),
+      encode({
+        actorId: spec.actorId,
+        workerId: this.workerId,
+        incarnation,
+        error: error ? toWireError(error) : undefined,
+      }),
     );
   }
 

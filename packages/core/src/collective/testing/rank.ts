@@ -18,6 +18,7 @@ export interface RankSpec {
   transport: TransportName;
   compression?: Compression;
   timeoutMs?: number;
+  chunkBytes?: number;
   steps: Step[];
   /** This rank SIGKILLs itself this many ms after starting step `dieAtStep`. */
   dieAtStep?: number;
@@ -36,6 +37,7 @@ const group = await createCollectiveGroup({
   transport: spec.transport,
   compression: spec.compression,
   timeoutMs: spec.timeoutMs,
+  chunkBytes: spec.chunkBytes,
 });
 const fp16 = spec.compression === 'fp16';
 const N = spec.worldSize;
@@ -48,7 +50,12 @@ for (const [index, step] of spec.steps.entries()) {
     out({ step: index, ...result, ms: performance.now() - started });
   } catch (error) {
     const e = error as { name: string; code?: string; rank?: number; message: string };
-    out({ step: index, ok: false, error: { name: e.name, code: e.code, rank: e.rank, message: e.message }, ms: performance.now() - started } satisfies StepResult & { step: number });
+    out({
+      step: index,
+      ok: false,
+      error: { name: e.name, code: e.code, rank: e.rank, message: e.message },
+      ms: performance.now() - started,
+    } satisfies StepResult & { step: number });
   }
 }
 await group.destroy();
@@ -93,7 +100,9 @@ async function runStep(step: Step, index: number): Promise<Omit<StepResult, 'ms'
       const got = await group.allGather(mine);
       let ok = got.length === N * step.length;
       for (let r = 0; r < N && ok; r++) {
-        ok = hashBytes(got.subarray(r * step.length, (r + 1) * step.length)) === hashBytes(input(step.dtype, step.length, r, index));
+        ok =
+          hashBytes(got.subarray(r * step.length, (r + 1) * step.length)) ===
+          hashBytes(input(step.dtype, step.length, r, index));
       }
       return { ok, hash: hashBytes(got) };
     }
@@ -104,7 +113,11 @@ async function runStep(step: Step, index: number): Promise<Omit<StepResult, 'ms'
       const seg = segmentOf(step.length, N, spec.rank);
       const { ref, absSum } = reference(step.dtype, step.length, N, index, step.op);
       const c = compare(got, ref, absSum, seg.start, step.dtype, step.op, N, fp16);
-      return { ok: c.ok && got.length === seg.end - seg.start && hashBytes(buf) === before, maxErr: c.maxErr, hash: hashBytes(got) };
+      return {
+        ok: c.ok && got.length === seg.end - seg.start && hashBytes(buf) === before,
+        maxErr: c.maxErr,
+        hash: hashBytes(got),
+      };
     }
   }
 }

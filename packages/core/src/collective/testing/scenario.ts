@@ -36,7 +36,13 @@ export function input(dtype: Dtype, length: number, rank: number, index: number)
 }
 
 /** float64 reference of reducing every rank's input. */
-export function reference(dtype: Dtype, length: number, worldSize: number, index: number, op: ReduceOp): { ref: Float64Array; absSum: Float64Array } {
+export function reference(
+  dtype: Dtype,
+  length: number,
+  worldSize: number,
+  index: number,
+  op: ReduceOp,
+): { ref: Float64Array; absSum: Float64Array } {
   const ref = new Float64Array(length);
   const absSum = new Float64Array(length);
   for (let r = 0; r < worldSize; r++) {
@@ -50,7 +56,9 @@ export function reference(dtype: Dtype, length: number, worldSize: number, index
       else ref[i] = Math.min(ref[i], v);
     }
   }
-  if (op === 'mean') for (let i = 0; i < length; i++) ref[i] = dtype === 'int32' ? Math.trunc(ref[i] / worldSize) : ref[i] / worldSize;
+  if (op === 'mean')
+    for (let i = 0; i < length; i++)
+      ref[i] = dtype === 'int32' ? Math.trunc(ref[i] / worldSize) : ref[i] / worldSize;
   return { ref, absSum };
 }
 
@@ -73,7 +81,14 @@ export function compare(
     const err = Math.abs(got[i] - ref[offset + i]);
     maxErr = Math.max(maxErr, err);
     const scale = op === 'mean' ? 1 / worldSize : 1;
-    const tol = exact ? 0 : (worldSize + 1) * eps * (op === 'max' || op === 'min' ? 1 : absSum[offset + i]) * scale * (fp16 ? 2 : 1) + 1e-300;
+    const tol = exact
+      ? 0
+      : (worldSize + 1) *
+          eps *
+          (op === 'max' || op === 'min' ? 1 : absSum[offset + i]) *
+          scale *
+          (fp16 ? 2 : 1) +
+        1e-300;
     if (!(err <= tol)) ok = false;
   }
   return { ok, maxErr };

@@ -18,8 +18,14 @@ export interface RankOutcome {
 export type SharedSpec = Omit<RankSpec, 'rank'>;
 
 /** Spawns every rank with `spec` (and `perRank` overrides), waits for all to exit (killing stragglers after `limitMs`). */
-export async function runRanks(spec: SharedSpec, perRank: Record<number, Partial<RankSpec>> = {}, limitMs = 50_000): Promise<RankOutcome[]> {
-  const runs = Array.from({ length: spec.worldSize }, (_, rank) => runRank({ ...spec, rank, ...perRank[rank] }, limitMs));
+export async function runRanks(
+  spec: SharedSpec,
+  perRank: Record<number, Partial<RankSpec>> = {},
+  limitMs = 50_000,
+): Promise<RankOutcome[]> {
+  const runs = Array.from({ length: spec.worldSize }, (_, rank) =>
+    runRank({ ...spec, rank, ...perRank[rank] }, limitMs),
+  );
   return Promise.all(runs);
 }
 

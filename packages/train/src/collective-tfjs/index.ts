@@ -1,0 +1,10 @@
+export { allReduceTensors, planTensorBuckets } from './all-reduce-tensors.ts';
+export { GradientAverager } from './gradient-averager.ts';
+export type {
+  AllReduceTensorsOptions,
+  GradientAveragerOptions,
+  HostArray,
+  ReduceOpName,
+  TensorReducer,
+  TfLike,
+} from './types.ts';

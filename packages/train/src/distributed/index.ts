@@ -1,0 +1,1 @@
+export { allReduceMean, DistributedOptimizer, prepareModel } from './prepare.ts';
