@@ -10,9 +10,10 @@
  * both alike.
  */
 import * as tf from '@tensorflow/tfjs';
-// Switch to '@manta/train' and '@manta/example-cifar' once the package index files export these.
+import { get, init, shutdown } from '@manta/core';
+import { DataParallelTrainer, selectBackend } from '@manta/train';
 import { buildCifarModel } from '../../../examples/cifar/src/model.ts';
-import { selectBackend } from '../../../packages/train/src/tfjs/index.ts';
+import { mlpSteps, throughputLoop } from '../fixtures/train.ts';
 import { type BenchContext, median } from '../harness.ts';
 
 const BATCH = 64;
@@ -81,4 +82,45 @@ export async function run(ctx: BenchContext): Promise<void> {
     params,
   });
   ctx.log(`  (tensors alive at the end of the timed loop: ${tensorsLeft})`);
+  await trainerFigures(ctx);
+}
+
+/**
+ * Overhead and scaling of DataParallelTrainer on an MLP (wasm, batch 256 per worker): samples/s
+ * in the training loop with 1 worker vs the same steps in a plain single-process loop, and 2
+ * workers vs 1, with the time each step spends in all-reduce.
+ */
+async function trainerFigures(ctx: BenchContext): Promise<void> {
+  const steps = ctx.quick ? 30 : 80;
+  const config = { steps, batch: 256, warmup: 5 };
+  const plain: number[] = [];
+  for (let i = 0; i < (ctx.quick ? 3 : 5); i++) plain.push((await mlpSteps(config)).samplesPerSecond);
+  await init({ numCpus: 2, logToDriver: false });
+  try {
+    const fit = async (numWorkers: number) => {
+      const result = await new DataParallelTrainer(throughputLoop, {
+        trainLoopConfig: config,
+        scalingConfig: { numWorkers, backend: 'wasm' },
+        runConfig: { name: `bench-${numWorkers}-${Date.now()}`, storagePath: '/tmp/manta-bench-runs', verbose: false },
+      }).fit();
+      return result.metrics as { samplesPerSecond: number; allReduceMsPerStep: number };
+    };
+    const one: number[] = [];
+    const two: number[] = [];
+    const reduceMs: number[] = [];
+    for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+      one.push((await fit(1)).samplesPerSecond);
+      const m = await fit(2);
+      two.push(m.samplesPerSecond);
+      reduceMs.push(m.allReduceMsPerStep);
+    }
+    const params = { model: 'mlp 784-512-256-10', batchPerWorker: config.batch, steps, backend: 'wasm' };
+    const oneWorker = median(one);
+    ctx.emit({ name: 'fit_1_worker', unit: 'samples/s', value: oneWorker, baseline: { name: 'plain_tfjs_loop', value: median(plain) }, params });
+    ctx.emit({ name: 'fit_2_workers', unit: 'samples/s', value: median(two), baseline: { name: 'fit_1_worker', value: oneWorker }, params });
+    ctx.emit({ name: 'allreduce_ms_per_step_2_workers', unit: 'ms', value: median(reduceMs), lowerIsBetter: true, baseline: null, params });
+  } finally {
+    await shutdown();
+  }
+  void get;
 }

@@ -25,6 +25,8 @@ export async function prepareModel<M extends tf.LayersModel>(model: M): Promise<
  */
 export class DistributedOptimizer {
   private readonly averager: GradientAverager | undefined;
+  /** Steps taken and the time spent averaging gradients across ranks, for profiling. */
+  readonly stats = { steps: 0, allReduceMs: 0 };
 
   constructor(
     readonly optimizer: tf.Optimizer,
@@ -40,7 +42,10 @@ export class DistributedOptimizer {
   /** One step: gradients of `loss` (a scalar), averaged over ranks, applied. Resolves to this rank's loss. */
   async step(loss: () => tf.Scalar, varList?: tf.Variable[]): Promise<number> {
     const { value, grads } = this.optimizer.computeGradients(loss, varList);
+    const started = performance.now();
     const averaged = this.averager ? await this.averager.average(grads) : grads;
+    this.stats.allReduceMs += performance.now() - started;
+    this.stats.steps++;
     this.optimizer.applyGradients(averaged);
     tf.dispose(averaged);
     const lossValue = (await value.data())[0];

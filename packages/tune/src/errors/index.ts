@@ -1,0 +1,8 @@
+export {
+  ExperimentNotFoundError,
+  ExperimentStateError,
+  SessionMissingError,
+  TrialFailedError,
+  TuneErrorCode,
+  TuneInterruptedError,
+} from './errors.ts';

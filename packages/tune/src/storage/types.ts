@@ -1,0 +1,29 @@
+/**
+ * The little storage @manta/tune needs for an experiment folder: paths are relative to the
+ * experiment root (`storagePath/name`). A local-filesystem implementation lives beside this;
+ * the fs/S3 Storage of @manta/train can be adapted to it.
+ */
+export interface TuneStorage {
+  /** The experiment root as the user would pass it to Tuner.restore. */
+  readonly experimentPath: string;
+  /** Write a whole file atomically (temp file + rename): readers see old or new, never half. */
+  writeText(relPath: string, text: string): Promise<void>;
+  appendText(relPath: string, text: string): Promise<void>;
+  /** The file's text, or undefined when it does not exist. */
+  readText(relPath: string): Promise<string | undefined>;
+  exists(relPath: string): Promise<boolean>;
+  /** Copy a local directory in as a checkpoint; the completion marker is written last. */
+  putCheckpoint(localDir: string, relPath: string): Promise<void>;
+  /** Copy a checkpoint inside the experiment (PBT's exploit). */
+  copyCheckpoint(fromRel: string, toRel: string): Promise<void>;
+  /** True when the checkpoint exists and its completion marker was written. */
+  isCheckpointComplete(relPath: string): Promise<boolean>;
+  /** A local directory holding the checkpoint's files, for trainables to read. */
+  localCheckpointDir(relPath: string): Promise<string>;
+  /** A local path for a trial's working folder (created). */
+  localTrialDir(relPath: string): Promise<string>;
+  remove(relPath: string): Promise<void>;
+}
+
+/** Written last into a checkpoint folder: a checkpoint without it is incomplete. */
+export const CHECKPOINT_MARKER = '.manta_checkpoint_complete';

@@ -1,0 +1,474 @@
+import { randomBytes } from 'node:crypto';
+import { TuneInterruptedError } from '../errors/index.ts';
+import { ReportReply, type TrialExecutor, type TrialExit, type TrialReport } from '../executor/index.ts';
+import {
+  type DecisionWithEffects,
+  decisionOf,
+  type ExploitInstruction,
+  type SchedulerEffects,
+  TrialDecision,
+  type TrialScheduler,
+  TrialStatus,
+} from '../schedulers/index.ts';
+import { type Searcher, Suggestion, type TrialConfig, type TrialMetrics } from '../search/index.ts';
+import type { TuneStorage } from '../storage/index.ts';
+import { type ExperimentState, ExperimentStateWriter } from './experiment_state.ts';
+import type { ProgressReporter, ProgressSnapshot } from './progress.ts';
+import type { ControllerSettings } from './settings.ts';
+import {
+  experimentTag,
+  safeDirName,
+  type TrialErrorInfo,
+  type TrialRecord,
+  toData,
+  viewOf,
+} from './trial.ts';
+import { TrialFiles } from './trial_files.ts';
+
+/** State carried over from a previous run (Tuner.restore). */
+export interface ControllerResume {
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly trialCounter: number;
+  readonly searcherFinished: boolean;
+  readonly trials: TrialRecord[];
+}
+
+const FINISHED: ReadonlySet<string> = new Set([TrialStatus.Terminated, TrialStatus.Error]);
+
+function errorInfo(error: unknown): TrialErrorInfo {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error), stack: undefined };
+}
+
+/**
+ * Drives a sweep: asks the searcher for configs, starts trials on the executor up to the
+ * concurrency limit, feeds results to the scheduler and carries out its decisions, persists
+ * experiment state on every change. Policies decide; this class acts.
+ */
+export class TuneController {
+  readonly trials: TrialRecord[];
+  private readonly byId = new Map<string, TrialRecord>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly files: TrialFiles;
+  private readonly writer: ExperimentStateWriter;
+  private readonly runId: string;
+  private readonly createdAt: string;
+  private trialCounter: number;
+  private searcherFinished: boolean;
+  private dirty = false;
+  private wakeUp: (() => void) | undefined;
+  private interrupted = false;
+  private budgetExpired = false;
+  private startedAt = Date.now();
+  private readonly lastReportAt = new Map<string, number>();
+
+  constructor(
+    private readonly settings: ControllerSettings,
+    private readonly storage: TuneStorage,
+    private readonly executor: TrialExecutor,
+    private readonly searcher: Searcher,
+    private readonly scheduler: TrialScheduler,
+    private readonly reporter: ProgressReporter | undefined,
+    resume?: ControllerResume,
+  ) {
+    this.files = new TrialFiles(storage);
+    this.writer = new ExperimentStateWriter(storage);
+    this.runId = resume?.runId ?? randomBytes(3).toString('hex').slice(0, 5);
+    this.createdAt = resume?.createdAt ?? new Date().toISOString();
+    this.trialCounter = resume?.trialCounter ?? 0;
+    this.searcherFinished = resume?.searcherFinished ?? false;
+    this.trials = resume?.trials ?? [];
+    for (const t of this.trials) this.byId.set(t.trialId, t);
+  }
+
+  /** Run until every trial is finished (or the budget ends). Rejects with TuneInterruptedError on abort. */
+  async run(signal?: AbortSignal): Promise<void> {
+    this.interrupted = signal?.aborted ?? false;
+    this.budgetExpired = false;
+    this.startedAt = Date.now();
+    const onAbort = () => {
+      this.interrupted = true;
+      this.wake();
+    };
+    signal?.addEventListener('abort', onAbort);
+    const budget =
+      this.settings.timeBudgetS === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.budgetExpired = true;
+            this.wake();
+          }, this.settings.timeBudgetS * 1000);
+    try {
+      this.persist();
+      for (;;) {
+        if (this.interrupted || this.budgetExpired) {
+          for (const id of this.running.keys()) this.executor.stop(id);
+          if (this.running.size === 0) break;
+          await this.nextEvent();
+          continue;
+        }
+        await this.fillSlots();
+        if (this.running.size === 0) {
+          if (this.dirty) {
+            this.dirty = false;
+            continue;
+          }
+          this.releaseStranded();
+          break;
+        }
+        await this.nextEvent();
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (budget) clearTimeout(budget);
+      this.persist();
+      await this.writer.flush();
+      this.reporter?.finish(this.snapshot());
+    }
+    if (this.interrupted)
+      throw new TuneInterruptedError(this.storage.experimentPath, { cause: signal?.reason });
+  }
+
+  private wake(): void {
+    this.dirty = true;
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private async nextEvent(): Promise<void> {
+    if (!this.dirty) await new Promise<void>((resolve) => (this.wakeUp = resolve));
+    this.dirty = false;
+  }
+
+  // ---- starting trials -------------------------------------------------------------------
+
+  private async fillSlots(): Promise<void> {
+    while (
+      this.running.size < this.settings.maxConcurrentTrials &&
+      !this.interrupted &&
+      !this.budgetExpired
+    ) {
+      await this.topUpPending();
+      const candidates = this.trials.filter(
+        (t) =>
+          (t.status === TrialStatus.Pending || t.status === TrialStatus.Paused) &&
+          !this.running.has(t.trialId),
+      );
+      if (candidates.length === 0) return;
+      const chosen = this.scheduler.chooseTrialToRun(candidates.map((t) => viewOf(t)));
+      const trial = chosen && this.byId.get(chosen.trialId);
+      if (!trial || !candidates.includes(trial)) return;
+      await this.startTrial(trial);
+    }
+  }
+
+  private async topUpPending(): Promise<void> {
+    const { maxPendingTrials, capSuggestions, numSamples } = this.settings;
+    while (!this.searcherFinished) {
+      if (this.trials.filter((t) => t.status === TrialStatus.Pending).length >= maxPendingTrials) return;
+      if (capSuggestions && numSamples >= 0 && this.trialCounter >= numSamples) {
+        this.searcherFinished = true;
+        return;
+      }
+      const trialId = `${this.runId}_${String(this.trialCounter).padStart(5, '0')}`;
+      const suggestion = this.searcher.suggest(trialId);
+      if (suggestion === Suggestion.Finished) {
+        this.searcherFinished = true;
+        return;
+      }
+      if (suggestion === Suggestion.Wait) return;
+      await this.addTrial(trialId, suggestion);
+    }
+  }
+
+  private async addTrial(trialId: string, config: TrialConfig): Promise<void> {
+    const index = this.trialCounter++;
+    const { trainableName, sampledKeys, trialNameCreator, trialDirnameCreator } = this.settings;
+    const tag = experimentTag(index, config, sampledKeys);
+    const naming = { trialId, index, config, experimentTag: tag, trainableName };
+    const trial: TrialRecord = {
+      trialId,
+      index,
+      trialName: trialNameCreator ? trialNameCreator(naming) : `${trainableName}_${trialId}`,
+      dirName: safeDirName(
+        trialDirnameCreator ? trialDirnameCreator(naming) : `${trainableName}_${trialId}_${tag}`,
+      ),
+      experimentTag: tag,
+      status: TrialStatus.Pending,
+      config,
+      lastResult: undefined,
+      iteration: 0,
+      timeTotalS: 0,
+      checkpoint: undefined,
+      checkpointIteration: 0,
+      checkpoints: [],
+      nextCheckpointIndex: 0,
+      numFailures: 0,
+      error: undefined,
+      history: [],
+    };
+    this.trials.push(trial);
+    this.byId.set(trialId, trial);
+    this.scheduler.onTrialAdd(viewOf(trial));
+    await this.files.writeParams(trial);
+    this.changed();
+  }
+
+  private async startTrial(trial: TrialRecord): Promise<void> {
+    trial.status = TrialStatus.Running;
+    const usable =
+      trial.checkpoint !== undefined && (await this.storage.isCheckpointComplete(trial.checkpoint));
+    // Resume where the checkpoint was taken; results after it will be reported again.
+    trial.iteration = usable ? trial.checkpointIteration : 0;
+    trial.history = trial.history.filter((h) => Number(h.trainingIteration) <= trial.iteration);
+    trial.lastResult = trial.history[trial.history.length - 1];
+    const request = {
+      trialId: trial.trialId,
+      trialName: trial.trialName,
+      experimentName: this.settings.experimentName,
+      trialDir: await this.storage.localTrialDir(trial.dirName),
+      config: trial.config,
+      checkpoint:
+        usable && trial.checkpoint ? await this.storage.localCheckpointDir(trial.checkpoint) : undefined,
+      iteration: trial.iteration,
+      checkpointFrequency: this.settings.checkpointFrequency,
+      checkpointAtEnd: this.settings.checkpointAtEnd,
+    };
+    this.lastReportAt.set(trial.trialId, Date.now());
+    const sink = {
+      report: (id: string, report: TrialReport) => this.onReport(id, report),
+      checkpoint: async (id: string, dir: string) => {
+        const t = this.byId.get(id);
+        if (t) await this.persistCheckpoint(t, dir);
+      },
+    };
+    const done = this.executor
+      .start(request, sink)
+      .catch((error: unknown): TrialExit => ({ kind: 'errored', error }))
+      .then((exit) => this.onExit(trial, exit))
+      .catch((error: unknown) => this.onExit(trial, { kind: 'errored', error }))
+      .finally(() => {
+        this.running.delete(trial.trialId);
+        this.wake();
+      });
+    this.running.set(trial.trialId, done);
+    this.changed();
+  }
+
+  // ---- results and decisions -------------------------------------------------------------
+
+  private async onReport(trialId: string, report: TrialReport): Promise<ReportReply> {
+    const trial = this.byId.get(trialId);
+    if (!trial || trial.status !== TrialStatus.Running) return ReportReply.Stop;
+    const now = Date.now();
+    const dt = (now - (this.lastReportAt.get(trialId) ?? now)) / 1000;
+    this.lastReportAt.set(trialId, now);
+    trial.iteration += 1;
+    trial.timeTotalS += dt;
+    const result: TrialMetrics = {
+      ...report.metrics,
+      trainingIteration: trial.iteration,
+      timeThisIterS: dt,
+      timeTotalS: trial.timeTotalS,
+      timestamp: Math.floor(now / 1000),
+      trialId,
+      done: report.metrics.done === true,
+    };
+    if (report.checkpoint) await this.persistCheckpoint(trial, report.checkpoint);
+    trial.lastResult = result;
+    trial.history.push(result);
+    await this.files.appendResult(trial, result);
+    if (trial.status !== TrialStatus.Running) return ReportReply.Stop;
+    this.searcher.onTrialResult(trialId, result);
+    const byCriteria = this.meetsStop(trialId, result);
+    const decision: DecisionWithEffects = byCriteria
+      ? { decision: TrialDecision.Stop }
+      : decisionOf(this.scheduler.onTrialResult(viewOf(trial), result));
+    this.applyEffects(decision);
+    let reply: ReportReply = ReportReply.Continue;
+    if (decision.decision === TrialDecision.Stop) {
+      trial.status = TrialStatus.Terminated;
+      this.searcher.onTrialComplete(trialId, result);
+      if (byCriteria) this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), result));
+      else this.scheduler.onTrialRemove?.(viewOf(trial));
+      reply = ReportReply.Stop;
+    } else if (decision.decision === TrialDecision.Pause) {
+      trial.status = TrialStatus.Paused;
+      reply = ReportReply.Pause;
+      if (decision.exploit) {
+        // The donor's weights replace this trial's, so there is nothing of its own to save.
+        if (await this.exploit(trial, decision.exploit)) reply = ReportReply.Stop;
+      }
+    }
+    this.changed();
+    return reply;
+  }
+
+  private meetsStop(trialId: string, result: TrialMetrics): boolean {
+    const { stop } = this.settings;
+    if (result.done === true) return true;
+    if (!stop) return false;
+    if (typeof stop === 'function') return stop(trialId, result);
+    return Object.entries(stop).some(
+      ([key, limit]) => typeof result[key] === 'number' && (result[key] as number) >= limit,
+    );
+  }
+
+  private applyEffects(effects: SchedulerEffects | undefined): void {
+    for (const id of effects?.stopTrialIds ?? []) {
+      const t = this.byId.get(id);
+      if (!t || FINISHED.has(t.status)) continue;
+      t.status = TrialStatus.Terminated;
+      if (this.running.has(id)) this.executor.stop(id);
+      this.searcher.onTrialComplete(id, t.lastResult);
+    }
+  }
+
+  /** PBT's exploit: clone the donor's checkpoint into this trial and take the new config. */
+  private async exploit(trial: TrialRecord, exploit: ExploitInstruction): Promise<boolean> {
+    const target = this.nextCheckpointPath(trial);
+    try {
+      await this.storage.copyCheckpoint(exploit.checkpoint, target);
+    } catch {
+      return false; // the donor's checkpoint is gone (numToKeep): pause without exploiting
+    }
+    const oldConfig = trial.config;
+    this.addCheckpoint(trial, target);
+    trial.config = exploit.newConfig;
+    await this.files.writeParams(trial);
+    const line = {
+      time: Date.now() / 1000,
+      iteration: trial.iteration,
+      donorTrialId: exploit.donorTrialId,
+      donorCheckpoint: exploit.checkpoint,
+      oldConfig,
+      newConfig: exploit.newConfig,
+    };
+    await this.storage.appendText(`${trial.dirName}/pbt_policy.json`, `${JSON.stringify(line)}\n`);
+    return true;
+  }
+
+  private nextCheckpointPath(trial: TrialRecord): string {
+    return `${trial.dirName}/checkpoint_${String(trial.nextCheckpointIndex++).padStart(6, '0')}`;
+  }
+
+  private addCheckpoint(trial: TrialRecord, path: string): void {
+    trial.checkpoint = path;
+    trial.checkpointIteration = trial.iteration;
+    trial.checkpoints.push(path);
+    const keep = this.settings.numToKeep;
+    while (keep !== undefined && trial.checkpoints.length > keep) {
+      const old = trial.checkpoints.shift() as string;
+      void this.storage.remove(old).catch(() => {});
+    }
+  }
+
+  private async persistCheckpoint(trial: TrialRecord, localDir: string): Promise<void> {
+    const path = this.nextCheckpointPath(trial);
+    await this.storage.putCheckpoint(localDir, path);
+    this.addCheckpoint(trial, path);
+    this.changed();
+  }
+
+  // ---- trial exits -----------------------------------------------------------------------
+
+  private async onExit(trial: TrialRecord, exit: TrialExit): Promise<void> {
+    if (exit.kind === 'errored') {
+      await this.onError(trial, exit.error);
+    } else if (trial.status === TrialStatus.Running) {
+      if (exit.kind === 'finished') {
+        trial.status = TrialStatus.Terminated;
+        this.searcher.onTrialComplete(trial.trialId, trial.lastResult);
+        this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), trial.lastResult));
+      } else if (this.interrupted) {
+        trial.status = TrialStatus.Paused; // resumable with Tuner.restore
+      } else {
+        trial.status = TrialStatus.Terminated; // time budget or an external stop
+        this.searcher.onTrialComplete(trial.trialId, trial.lastResult);
+        this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), trial.lastResult));
+      }
+    }
+    this.changed();
+  }
+
+  private async onError(trial: TrialRecord, error: unknown): Promise<void> {
+    const info = errorInfo(error);
+    await this.files.appendError(trial, info);
+    if (trial.status !== TrialStatus.Running) return; // it was being stopped anyway
+    trial.numFailures += 1;
+    const { maxFailures } = this.settings;
+    if ((maxFailures < 0 || trial.numFailures <= maxFailures) && !this.interrupted && !this.budgetExpired) {
+      trial.status = TrialStatus.Pending; // retried from its latest checkpoint
+      return;
+    }
+    trial.status = TrialStatus.Error;
+    trial.error = info;
+    this.searcher.onTrialComplete(trial.trialId, trial.lastResult, true);
+    this.applyEffects(this.scheduler.onTrialError(viewOf(trial)));
+  }
+
+  /** Nothing runs and nothing can start: trials the scheduler keeps paused will never resume. */
+  private releaseStranded(): void {
+    for (const t of this.trials) {
+      if (t.status !== TrialStatus.Paused) continue;
+      t.status = TrialStatus.Terminated;
+      this.searcher.onTrialComplete(t.trialId, t.lastResult);
+    }
+  }
+
+  // ---- persistence and progress ----------------------------------------------------------
+
+  private changed(): void {
+    this.persist();
+    this.reporter?.update(this.snapshot());
+  }
+
+  private persist(): void {
+    const s = this.settings;
+    const state: ExperimentState = {
+      version: 1,
+      name: s.experimentName,
+      runId: this.runId,
+      trainableName: s.trainableName,
+      createdAt: this.createdAt,
+      updatedAt: new Date().toISOString(),
+      tuneConfig: {
+        metric: s.metric,
+        mode: s.mode,
+        numSamples: s.numSamples,
+        maxConcurrentTrials: s.maxConcurrentTrials,
+        timeBudgetS: s.timeBudgetS,
+        seed: s.seed,
+        reuseActors: s.reuseActors,
+      },
+      runConfig: {
+        stop: typeof s.stop === 'object' ? s.stop : undefined,
+        checkpointConfig: {
+          numToKeep: s.numToKeep,
+          checkpointFrequency: s.checkpointFrequency,
+          checkpointAtEnd: s.checkpointAtEnd,
+        },
+        maxFailures: s.maxFailures,
+      },
+      paramSpace: s.paramSpaceData ?? null,
+      searcher: { name: this.searcher.name, state: this.searcher.save(), finished: this.searcherFinished },
+      scheduler: { name: this.scheduler.name, state: this.scheduler.save() },
+      trialCounter: this.trialCounter,
+      trials: this.trials.map(toData),
+    };
+    this.writer.save(state);
+  }
+
+  snapshot(): ProgressSnapshot {
+    return {
+      experimentName: this.settings.experimentName,
+      experimentPath: this.storage.experimentPath,
+      elapsedS: (Date.now() - this.startedAt) / 1000,
+      trials: this.trials,
+      metric: this.settings.metric,
+      mode: this.settings.mode,
+    };
+  }
+}

@@ -1,0 +1,333 @@
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '@manta/core';
+import { parseConfig } from '@manta/core/internal';
+import { ExperimentNotFoundError, ExperimentStateError } from '../errors/index.ts';
+import { LocalTrialExecutor, type Trainable, type TrialExecutor, trainableName } from '../executor/index.ts';
+import { createScheduler, FIFOScheduler, type TrialScheduler, TrialStatus } from '../schedulers/index.ts';
+import {
+  BasicVariantGenerator,
+  createSearcher,
+  deserializeSpace,
+  findDomains,
+  type ParamSpace,
+  type Searcher,
+  serializeSpace,
+  validateParamSpace,
+} from '../search/index.ts';
+import { LocalTuneStorage, type TuneStorage } from '../storage/index.ts';
+import {
+  type RestoreOptions,
+  type RunConfig,
+  restoreOptionsSchema,
+  type TunerOptions,
+  tunerOptionsSchema,
+} from './config.ts';
+import { type ControllerResume, TuneController } from './controller.ts';
+import { readExperimentState } from './experiment_state.ts';
+import { CliReporter, type ProgressReporter } from './progress.ts';
+import { errorFromInfo, type Result, ResultGrid } from './result_grid.ts';
+import type { ControllerSettings } from './settings.ts';
+import type { TrialRecord } from './trial.ts';
+import { TrialFiles } from './trial_files.ts';
+
+export interface FitOptions {
+  /** Abort to interrupt the sweep: running trials stop, state is saved, fit() rejects with TuneInterruptedError. */
+  readonly signal?: AbortSignal;
+}
+
+interface TunerParts {
+  settings: ControllerSettings;
+  storage: TuneStorage;
+  executor: TrialExecutor;
+  searcher: Searcher;
+  scheduler: TrialScheduler;
+  reporter: ProgressReporter | undefined;
+  resume?: ControllerResume;
+}
+
+function timestamp(): string {
+  return new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace('T', '_')
+    .replaceAll(':', '-');
+}
+
+function reporterFor(
+  run: Pick<RunConfig, 'verbose' | 'progressReporter'> | undefined,
+): ProgressReporter | undefined {
+  if (run?.progressReporter) return run.progressReporter;
+  const verbose = run?.verbose ?? 1;
+  return verbose === 0 ? undefined : new CliReporter({ perResult: verbose === 2 });
+}
+
+function resolveSearcher(value: string | Searcher | undefined): Searcher | undefined {
+  return typeof value === 'string' ? createSearcher(value) : value;
+}
+function resolveScheduler(value: string | TrialScheduler | undefined): TrialScheduler | undefined {
+  return typeof value === 'string' ? createScheduler(value) : value;
+}
+
+/**
+ * Hyperparameter tuning, as Ray Tune's Tuner: `new Tuner(trainable, { paramSpace, tuneConfig,
+ * runConfig }).fit()` runs the sweep and returns a ResultGrid; `Tuner.restore(path, trainable)`
+ * continues an interrupted one.
+ */
+export class Tuner {
+  private controller: TuneController | undefined;
+  private readonly parts: TunerParts;
+  /** Set only while Tuner.restore constructs its instance. */
+  private static restoring: TunerParts | undefined;
+
+  constructor(trainable: Trainable, options: TunerOptions = {}) {
+    this.parts = Tuner.restoring ?? Tuner.build(trainable, options);
+  }
+
+  private static build(trainable: Trainable, options: TunerOptions): TunerParts {
+    if (typeof trainable !== 'function') {
+      throw new ConfigError('Tuner needs a trainable: a function (config) => ... or a class with step()', [
+        'trainable',
+      ]);
+    }
+    const o = parseConfig(tunerOptionsSchema, options, 'Tuner options');
+    const paramSpace: ParamSpace = o.paramSpace ?? {};
+    validateParamSpace(paramSpace);
+    const tc = o.tuneConfig ?? {};
+    const rc = o.runConfig ?? {};
+    if ((tc.metric === undefined) !== (tc.mode === undefined)) {
+      throw new ConfigError('tuneConfig.metric and tuneConfig.mode go together: set both or neither', [
+        'tuneConfig.metric',
+        'tuneConfig.mode',
+      ]);
+    }
+    const name = trainableName(trainable);
+    const experimentName = rc.name ?? `${name}_${timestamp()}`;
+    const storagePath = rc.storagePath ?? join(homedir(), 'manta_results');
+    const givenSearcher = resolveSearcher(tc.searchAlg);
+    const searcher = givenSearcher ?? new BasicVariantGenerator();
+    const scheduler = resolveScheduler(tc.scheduler) ?? new FIFOScheduler();
+    const numSamples = tc.numSamples ?? 1;
+    const maxConcurrentTrials = tc.maxConcurrentTrials ?? Math.max(1, availableParallelism());
+    searcher.setSearchProperties({ metric: tc.metric, mode: tc.mode, paramSpace, seed: tc.seed, numSamples });
+    scheduler.setSearchProperties({ metric: tc.metric, mode: tc.mode });
+    const isVariant = searcher instanceof BasicVariantGenerator;
+    const settings: ControllerSettings = {
+      experimentName,
+      trainableName: name,
+      metric: tc.metric,
+      mode: tc.mode,
+      numSamples,
+      maxConcurrentTrials,
+      maxPendingTrials: isVariant ? Math.max(16, maxConcurrentTrials) : 1,
+      capSuggestions: !isVariant,
+      timeBudgetS: tc.timeBudgetS,
+      seed: tc.seed,
+      reuseActors: tc.reuseActors ?? false,
+      stop: rc.stop,
+      numToKeep: rc.checkpointConfig?.numToKeep,
+      checkpointFrequency: rc.checkpointConfig?.checkpointFrequency ?? 0,
+      checkpointAtEnd: rc.checkpointConfig?.checkpointAtEnd ?? false,
+      maxFailures: rc.failureConfig?.maxFailures ?? 0,
+      sampledKeys: findDomains(paramSpace).map((d) => d.path.join('.')),
+      paramSpaceData: serializeSpace(paramSpace),
+      trialNameCreator: tc.trialNameCreator,
+      trialDirnameCreator: tc.trialDirnameCreator,
+    };
+    return {
+      settings,
+      storage: new LocalTuneStorage(join(resolve(storagePath), experimentName)),
+      executor: o.executor ?? new LocalTrialExecutor(trainable, { reuseActors: settings.reuseActors }),
+      searcher,
+      scheduler,
+      reporter: reporterFor(rc),
+    };
+  }
+
+  /** Where the experiment folder is. */
+  get experimentPath(): string {
+    return this.parts.storage.experimentPath;
+  }
+
+  /** Run (or continue) the sweep; resolves with every trial's result. */
+  async fit(options: FitOptions = {}): Promise<ResultGrid> {
+    const p = this.parts;
+    this.controller ??= new TuneController(
+      p.settings,
+      p.storage,
+      p.executor,
+      p.searcher,
+      p.scheduler,
+      p.reporter,
+      p.resume,
+    );
+    await this.controller.run(options.signal);
+    return this.results();
+  }
+
+  /** The results so far (after fit, or of a restored experiment). */
+  async results(): Promise<ResultGrid> {
+    const trials = this.controller?.trials ?? this.parts.resume?.trials ?? [];
+    const storage = this.parts.storage;
+    const results: Result[] = [];
+    for (const t of trials) {
+      results.push({
+        trialId: t.trialId,
+        status: t.status,
+        config: t.config,
+        metrics: t.lastResult,
+        metricsHistory: t.history,
+        checkpoint: t.checkpoint ? await storage.localCheckpointDir(t.checkpoint) : undefined,
+        path: join(storage.experimentPath, t.dirName),
+        error: t.error ? errorFromInfo(t.trialId, t.error) : undefined,
+      });
+    }
+    return new ResultGrid(results, storage.experimentPath, {
+      metric: this.parts.settings.metric,
+      mode: this.parts.settings.mode,
+    });
+  }
+
+  static async canRestore(path: string): Promise<boolean> {
+    return (await readExperimentState(new LocalTuneStorage(path))) !== undefined;
+  }
+
+  /**
+   * Continue the experiment at `path`: finished trials are kept (not re-run), unfinished ones
+   * resume from their latest checkpoint, errored ones stay errored unless resumeErrored
+   * (from their checkpoint) or restartErrored (from scratch); searcher and scheduler state
+   * are restored.
+   */
+  static async restore(path: string, trainable: Trainable, options: RestoreOptions = {}): Promise<Tuner> {
+    const o = parseConfig(restoreOptionsSchema, options, 'Tuner.restore options');
+    const storage = new LocalTuneStorage(path);
+    const state = await readExperimentState(storage);
+    if (!state) throw new ExperimentNotFoundError(storage.experimentPath);
+    if (state.version !== 1)
+      throw new ExperimentStateError(
+        storage.experimentPath,
+        `Unknown experiment state version ${state.version}`,
+      );
+
+    let paramSpace: ParamSpace;
+    if (o.paramSpace) paramSpace = o.paramSpace;
+    else if (state.paramSpace !== null && state.paramSpace !== undefined)
+      paramSpace = deserializeSpace(state.paramSpace);
+    else {
+      throw new ExperimentStateError(
+        storage.experimentPath,
+        'The param space held functions (sampleFrom) and was not saved; pass paramSpace to Tuner.restore',
+      );
+    }
+    validateParamSpace(paramSpace);
+    const searcher =
+      resolveSearcher(o.tuneConfig?.searchAlg) ??
+      (state.searcher.name === 'variant' ? new BasicVariantGenerator() : undefined);
+    const scheduler =
+      resolveScheduler(o.tuneConfig?.scheduler) ??
+      (state.scheduler.name === 'fifo' ? new FIFOScheduler() : undefined);
+    if (!searcher || searcher.name !== state.searcher.name) {
+      throw new ExperimentStateError(
+        storage.experimentPath,
+        `This experiment used searcher '${state.searcher.name}'; pass an equal one as tuneConfig.searchAlg to Tuner.restore` +
+          (searcher ? ` (got '${searcher.name}')` : ''),
+      );
+    }
+    if (!scheduler || scheduler.name !== state.scheduler.name) {
+      throw new ExperimentStateError(
+        storage.experimentPath,
+        `This experiment used scheduler '${state.scheduler.name}'; pass an equal one as tuneConfig.scheduler to Tuner.restore` +
+          (scheduler ? ` (got '${scheduler.name}')` : ''),
+      );
+    }
+    const tc = state.tuneConfig;
+    const rc = state.runConfig;
+    searcher.setSearchProperties({
+      metric: tc.metric,
+      mode: tc.mode,
+      paramSpace,
+      seed: tc.seed,
+      numSamples: tc.numSamples,
+    });
+    searcher.restore(state.searcher.state);
+    scheduler.setSearchProperties({ metric: tc.metric, mode: tc.mode });
+    scheduler.restore(state.scheduler.state);
+
+    const files = new TrialFiles(storage);
+    const resumeUnfinished = o.resumeUnfinished ?? true;
+    const trials: TrialRecord[] = [];
+    for (const data of state.trials) {
+      const trial: TrialRecord = { ...data, checkpoints: [...data.checkpoints], history: [] };
+      trial.history = (await files.readResults(trial)).filter(
+        (h) => Number(h.trainingIteration) <= trial.iteration,
+      );
+      if (trial.status === TrialStatus.Error && o.restartErrored) {
+        Object.assign(trial, {
+          status: TrialStatus.Pending,
+          lastResult: undefined,
+          iteration: 0,
+          timeTotalS: 0,
+          checkpoint: undefined,
+          checkpointIteration: 0,
+          numFailures: 0,
+          error: undefined,
+          history: [],
+        });
+        await files.reset(trial);
+      } else if (trial.status === TrialStatus.Error && o.resumeErrored) {
+        Object.assign(trial, { status: TrialStatus.Pending, numFailures: 0, error: undefined });
+      } else if (
+        trial.status === TrialStatus.Running ||
+        trial.status === TrialStatus.Pending ||
+        trial.status === TrialStatus.Paused
+      ) {
+        if (!resumeUnfinished) trial.status = TrialStatus.Terminated;
+        else if (trial.status === TrialStatus.Running) trial.status = TrialStatus.Pending;
+      }
+      trials.push(trial);
+    }
+    const isVariant = searcher instanceof BasicVariantGenerator;
+    const settings: ControllerSettings = {
+      experimentName: state.name,
+      trainableName: state.trainableName,
+      metric: tc.metric,
+      mode: tc.mode,
+      numSamples: tc.numSamples,
+      maxConcurrentTrials: tc.maxConcurrentTrials,
+      maxPendingTrials: isVariant ? Math.max(16, tc.maxConcurrentTrials) : 1,
+      capSuggestions: !isVariant,
+      timeBudgetS: tc.timeBudgetS,
+      seed: tc.seed,
+      reuseActors: tc.reuseActors,
+      stop: o.runConfig?.stop ?? rc.stop,
+      numToKeep: rc.checkpointConfig.numToKeep,
+      checkpointFrequency: rc.checkpointConfig.checkpointFrequency,
+      checkpointAtEnd: rc.checkpointConfig.checkpointAtEnd,
+      maxFailures: rc.maxFailures,
+      sampledKeys: findDomains(paramSpace).map((d) => d.path.join('.')),
+      paramSpaceData: serializeSpace(paramSpace),
+      trialNameCreator: undefined,
+      trialDirnameCreator: undefined,
+    };
+    Tuner.restoring = {
+      settings,
+      storage,
+      executor: o.executor ?? new LocalTrialExecutor(trainable, { reuseActors: tc.reuseActors }),
+      searcher,
+      scheduler,
+      reporter: reporterFor(o.runConfig),
+      resume: {
+        runId: state.runId,
+        createdAt: state.createdAt,
+        trialCounter: state.trialCounter,
+        searcherFinished: state.searcher.finished,
+        trials,
+      },
+    };
+    try {
+      return new Tuner(trainable);
+    } finally {
+      Tuner.restoring = undefined;
+    }
+  }
+}
