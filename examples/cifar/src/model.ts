@@ -38,7 +38,8 @@ export function buildCifarModel(options: CifarModelOptions = {}): tf.LayersModel
       .conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init() })
       .apply(x) as tf.SymbolicTensor;
   const bn = (x: tf.SymbolicTensor) =>
-    tf.layers.batchNormalization({ axis: -1 }).apply(x) as tf.SymbolicTensor;
+    // momentum 0.9 (not 0.99): the moving statistics must settle within a short run's few hundred steps.
+    tf.layers.batchNormalization({ axis: -1, momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
   const relu = (x: tf.SymbolicTensor) => tf.layers.reLU().apply(x) as tf.SymbolicTensor;
 
   const block = (x: tf.SymbolicTensor, filters: number, strides: number) => {

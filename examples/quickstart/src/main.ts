@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   const parts = await get(Array.from({ length: 8 }, () => estimatePi.remote(2_000_000)));
   const inside = parts.reduce((a, p) => a + p.inside, 0);
   const samples = parts.reduce((a, p) => a + p.samples, 0);
-  console.log(`pi ≈ ${((4 * inside) / samples).toFixed(5)} from 8 tasks on ${new Set(parts.map((p) => p.pid)).size} workers in ${Date.now() - started} ms`);
+  console.log(
+    `pi ≈ ${((4 * inside) / samples).toFixed(5)} from 8 tasks on ${new Set(parts.map((p) => p.pid)).size} workers in ${Date.now() - started} ms`,
+  );
 
   const mean = await Accumulator.remote();
   let last = 0;
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
   console.log(`running mean kept by an actor: ${last.toFixed(5)}`);
 
   const big = put(new Float32Array(4_000_000).fill(0.25));
-  console.log(`sum of a 16 MB array passed by reference: ${await get(sum.remote(big as unknown as Float32Array))}`);
+  console.log(
+    `sum of a 16 MB array passed by reference: ${await get(sum.remote(big as unknown as Float32Array))}`,
+  );
   await shutdown();
 }
 

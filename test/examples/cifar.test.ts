@@ -1,0 +1,30 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listCheckpoints } from '@manta/train';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../examples/cifar/src/main.ts';
+
+const storage = mkdtempSync(join(tmpdir(), 'manta-cifar-'));
+afterAll(() => rmSync(storage, { recursive: true, force: true }));
+
+describe('examples/cifar - the end-to-end demo in quick mode', () => {
+  it('trains 2 workers well above chance, checkpoints, resumes, and ONNX agrees with tfjs', async () => {
+    const first = await runDemo({ quick: true, storage, name: 'ci', epochs: 2 });
+    expect(first.epochs).toBe(2);
+    expect(first.startEpoch).toBe(0);
+    expect(first.tfjsAccuracy).toBeGreaterThan(0.3); // chance is 0.1
+    expect(first.checkpoint).toMatch(/checkpoint_00000[01]$/);
+    expect(existsSync(first.onnxPath)).toBe(true);
+    expect(first.agreement).toBeGreaterThan(0.99);
+    expect(Math.abs(first.onnxAccuracy - first.tfjsAccuracy)).toBeLessThan(0.01);
+    expect((await listCheckpoints(first.runDir)).length).toBeGreaterThanOrEqual(1);
+
+    // --resume: continues from the latest checkpoint (epoch 1) to epoch 3.
+    const resumed = await runDemo({ quick: true, storage, name: 'ci', epochs: 3, resume: true });
+    expect(resumed.startEpoch).toBe(2);
+    expect(resumed.epochs).toBe(1);
+    expect(resumed.tfjsAccuracy).toBeGreaterThan(0.3);
+    expect(resumed.agreement).toBeGreaterThan(0.99);
+  }, 240_000);
+});
