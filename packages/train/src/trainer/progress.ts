@@ -24,7 +24,7 @@ export class ProgressLog {
   private line(row: Record<string, unknown>): string {
     const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
     const shown = Object.entries(row)
-      .filter(([k, v]) => !k.startsWith('_') && k !== 'training_iteration' && (typeof v === 'number' || typeof v === 'string'))
+      .filter(([k, v]) => !k.startsWith('_') && k !== 'training_iteration' && k !== 'timestamp' && (typeof v === 'number' || typeof v === 'string'))
       .slice(0, 6)
       .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`);
     return `[${this.name}] iter ${row.training_iteration} | ${shown.join(' ')} | ${seconds}s`;
