@@ -1,4 +1,14 @@
-import { ActorDiedError, actorState, clusterStatus, get, getActor, init, kill, shutdown, TaskError } from '@manta/core';
+import {
+  ActorDiedError,
+  actorState,
+  clusterStatus,
+  get,
+  getActor,
+  init,
+  kill,
+  shutdown,
+  TaskError,
+} from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broken, bumpCounter, Counter } from '../fixtures/core-fixtures.ts';
 import { isAlive, waitFor } from '../harness/processes.ts';
@@ -53,8 +63,16 @@ describe('actors - stateful workers', () => {
     process.kill(firstPid, 'SIGKILL');
     // The head's view first (restarted once, alive again), then this process's view of it.
     const record = async () => (await clusterStatus()).actors.find((a) => a.actorId === counter.actorId);
-    await waitFor(async () => (await record())?.restarts === 1 && (await record())?.state === 'ALIVE', 20_000, 'the restart');
-    await waitFor(async () => (await actorState(counter)) === 'ALIVE' && !isAlive(firstPid), 20_000, 'the new incarnation');
+    await waitFor(
+      async () => (await record())?.restarts === 1 && (await record())?.state === 'ALIVE',
+      20_000,
+      'the restart',
+    );
+    await waitFor(
+      async () => (await actorState(counter)) === 'ALIVE' && !isAlive(firstPid),
+      20_000,
+      'the new incarnation',
+    );
     expect(await get(counter.inc.remote(1))).toBe(101);
     const secondPid = await get(counter.pid.remote());
     expect(secondPid).not.toBe(firstPid);

@@ -130,7 +130,9 @@ describe('cluster - embedded cluster lifecycle and security', () => {
       const refused = await run(process.execPath, ['--import', 'tsx', script], {
         env: { ...process.env, JOIN_ADDRESS: address, JOIN_TOKEN: 'wrong-token' },
       }).catch((e: { stderr: string }) => e);
-      expect((refused as { stderr: string }).stderr).toMatch(/cannot connect to the Manta cluster.*Authorization/s);
+      expect((refused as { stderr: string }).stderr).toMatch(
+        /cannot connect to the Manta cluster.*Authorization/s,
+      );
     } finally {
       await shutdown();
     }

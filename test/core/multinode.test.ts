@@ -24,7 +24,17 @@ beforeAll(async () => {
   const head = await manta('start', '--head', '--num-cpus', '2');
   address = /nats:\/\/[\d.:]+/.exec(head.stdout)![0];
   token = /Token: (\S+)/.exec(head.stdout)![1];
-  await manta('start', '--address', address, '--token', token, '--num-cpus', '2', '--resources', '{"bigmem":1}');
+  await manta(
+    'start',
+    '--address',
+    address,
+    '--token',
+    token,
+    '--num-cpus',
+    '2',
+    '--resources',
+    '{"bigmem":1}',
+  );
   const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
   process.env.MANTA_SESSIONS_DIR = sessions;
   daemons = listDaemons();
@@ -36,7 +46,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await shutdown();
   await manta('stop').catch(() => undefined);
-  await waitFor(() => daemons.every((d) => !isAlive(d.pid)), 15_000, 'the daemons to stop').catch(() => undefined);
+  await waitFor(() => daemons.every((d) => !isAlive(d.pid)), 15_000, 'the daemons to stop').catch(
+    () => undefined,
+  );
   rmSync(sessions, { recursive: true, force: true });
 });
 
@@ -57,7 +69,9 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
     const spread = await placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'SPREAD' });
     const spreadNodes = await spread.ready(20_000);
     expect(new Set(spreadNodes).size).toBe(2);
-    const where = await get([0, 1].map((i) => sleepWhere.options({ placementGroup: spread.bundle(i) }).remote(10)));
+    const where = await get(
+      [0, 1].map((i) => sleepWhere.options({ placementGroup: spread.bundle(i) }).remote(10)),
+    );
     expect(new Set(where.map((w) => w.nodePid)).size).toBe(2);
     await spread.remove();
     const packed = await placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'STRICT_PACK' });
@@ -75,7 +89,17 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
     );
     const { stdout } = await manta('status');
     expect(stdout).toMatch(/pending demands: .*accelerator: 1/);
-    await manta('start', '--address', address, '--token', token, '--num-cpus', '1', '--resources', '{"accelerator":1}');
+    await manta(
+      'start',
+      '--address',
+      address,
+      '--token',
+      token,
+      '--num-cpus',
+      '1',
+      '--resources',
+      '{"accelerator":1}',
+    );
     const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
     process.env.MANTA_SESSIONS_DIR = sessions;
     daemons = listDaemons();

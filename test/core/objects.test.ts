@@ -80,9 +80,13 @@ describe('objects - put, get and references', () => {
     const { id, total } = submitWithoutKeepingRef();
     expect(await total).toBe(2000);
     // Freed once the task ended and the GC collected the last ref (finalizers run when they run).
-    await waitFor(async () => {
-      await collectGarbage();
-      return !runtime.table.has(id);
-    }, 10_000, 'the object to be freed');
+    await waitFor(
+      async () => {
+        await collectGarbage();
+        return !runtime.table.has(id);
+      },
+      10_000,
+      'the object to be freed',
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('placement groups - one node', () => {
     expect(status.nodes[0].available.CPU).toBe(1);
     expect(status.placementGroups.map((g) => g.state)).toContain('CREATED');
     // Three 1-CPU tasks in bundle 0 run one at a time: the bundle holds one CPU.
-    const inBundle = await get([0, 1, 2].map(() => sleepStamp.options({ placementGroup: group.bundle(0) }).remote(200)));
+    const inBundle = await get(
+      [0, 1, 2].map(() => sleepStamp.options({ placementGroup: group.bundle(0) }).remote(200)),
+    );
     const sorted = [...inBundle].sort((a, b) => a.start - b.start);
     expect(sorted[1].start).toBeGreaterThanOrEqual(sorted[0].end - 5);
     expect(sorted[2].start).toBeGreaterThanOrEqual(sorted[1].end - 5);
@@ -37,7 +39,11 @@ describe('placement groups - one node', () => {
     const [a, b] = await get([0, 1].map(() => sleepStamp.options({ placementGroup: group }).remote(3000)));
     expect(a.start < b.end && b.start < a.end, JSON.stringify([a, b])).toBe(true);
     await group.remove();
-    await waitFor(async () => (await clusterStatus()).nodes[0].available.CPU === 3, 5000, 'the CPUs to come back');
+    await waitFor(
+      async () => (await clusterStatus()).nodes[0].available.CPU === 3,
+      5000,
+      'the CPUs to come back',
+    );
   });
 
   it('an actor in a group dies when the group is removed', async () => {
@@ -51,17 +57,21 @@ describe('placement groups - one node', () => {
   });
 
   it('rejects groups that can never fit and bad arguments, naming what is wrong', async () => {
-    await expect(placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'STRICT_SPREAD' })).rejects.toBeInstanceOf(
-      InfeasibleResourcesError,
-    );
+    await expect(
+      placementGroup([{ CPU: 1 }, { CPU: 1 }], { strategy: 'STRICT_SPREAD' }),
+    ).rejects.toBeInstanceOf(InfeasibleResourcesError);
     await expect(placementGroup([{ GPU: 1 }])).rejects.toThrow(/cannot fit/);
     await expect(placementGroup([])).rejects.toThrow(/at least one bundle/);
     await expect(placementGroup([{ CPU: 1 }], { strategy: 'RANDOM' as never })).rejects.toThrow(/strategy/);
     const group = await placementGroup([{ CPU: 1 }]);
     expect(() => group.bundle(3)).toThrow(/outside 0..0/);
-    await expect(get(sleepStamp.options({ placementGroup: { groupId: group.groupId, bundleIndex: 0 }, numCpus: 2 }).remote(1))).rejects.toThrow(
-      /large enough/,
-    );
+    await expect(
+      get(
+        sleepStamp
+          .options({ placementGroup: { groupId: group.groupId, bundleIndex: 0 }, numCpus: 2 })
+          .remote(1),
+      ),
+    ).rejects.toThrow(/large enough/);
     await group.remove();
   });
 });

@@ -73,7 +73,12 @@ describe('train - fault tolerance', () => {
     const first = await new DataParallelTrainer(checkpointingLoop, {
       trainLoopConfig: { epochs: 2, bigFileBytes: 70 * 1024 * 1024 },
       scalingConfig: { numWorkers: 1, backend: 'cpu' },
-      runConfig: { name: 'big', storagePath: 's3://runs/experiments', verbose: false, checkpointConfig: { numToKeep: 1 } },
+      runConfig: {
+        name: 'big',
+        storagePath: 's3://runs/experiments',
+        verbose: false,
+        checkpointConfig: { numToKeep: 1 },
+      },
     }).fit();
     expect(s3.requests.some((r) => r.query.includes('uploadId'))).toBe(true);
     const uri = first.checkpoint!.uri;

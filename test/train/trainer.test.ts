@@ -61,11 +61,16 @@ describe('train - DataParallelTrainer', () => {
     const result = await new DataParallelTrainer(checkpointingLoop, {
       trainLoopConfig: { epochs: 5 },
       scalingConfig: { numWorkers: 1, backend: 'cpu' },
-      runConfig: { ...runConfig('keep-best'), checkpointConfig: { numToKeep: 2, scoreAttribute: 'score', scoreOrder: 'max' } },
+      runConfig: {
+        ...runConfig('keep-best'),
+        checkpointConfig: { numToKeep: 2, scoreAttribute: 'score', scoreOrder: 'max' },
+      },
     }).fit();
     expect(result.bestCheckpoints.map((c) => c.metrics.score)).toEqual([4, 3]);
     expect(result.checkpoint?.uri).toContain('checkpoint_000004');
-    const dirs = (await import('node:fs')).readdirSync(result.path).filter((d) => d.startsWith('checkpoint_'));
+    const dirs = (await import('node:fs'))
+      .readdirSync(result.path)
+      .filter((d) => d.startsWith('checkpoint_'));
     expect(dirs.sort()).toEqual(['checkpoint_000003', 'checkpoint_000004']);
   }, 60_000);
 
@@ -90,14 +95,21 @@ describe('train - DataParallelTrainer', () => {
     const make = (config: Record<string, unknown>) => () =>
       new DataParallelTrainer(checkpointingLoop, { scalingConfig: { numWorkers: 1 }, ...config } as never);
     expect(make({ scalingConfig: { numWorkers: 0 } })).toThrow(/numWorkers/);
-    expect(make({ runConfig: { storagePath: 'ftp://host/runs' } })).toThrow(/unknown storage scheme.*s3:\/\//);
+    expect(make({ runConfig: { storagePath: 'ftp://host/runs' } })).toThrow(
+      /unknown storage scheme.*s3:\/\//,
+    );
     expect(make({ scalingConfig: { numWorkers: 1, backend: 'cuda' } })).toThrow(/backend/);
     expect(make({ runConfig: { checkpointConfig: { scoreOrder: 'best' } } })).toThrow(/scoreOrder/);
     expect(make({ datasets: { train: 42 } }).bind(null)).not.toThrow(); // checked when sharding
-    expect(() => new DataParallelTrainer((() => 1) as never, { scalingConfig: { numWorkers: 1 } })).toThrow(/trainLoop\(import\.meta\.url/);
-    expect(() => new DataParallelTrainer(checkpointingLoop, { scalingConfig: { numWorkers: 1, useGpu: true, backend: 'wasm' } })).toThrow(
-      ConfigError,
+    expect(() => new DataParallelTrainer((() => 1) as never, { scalingConfig: { numWorkers: 1 } })).toThrow(
+      /trainLoop\(import\.meta\.url/,
     );
+    expect(
+      () =>
+        new DataParallelTrainer(checkpointingLoop, {
+          scalingConfig: { numWorkers: 1, useGpu: true, backend: 'wasm' },
+        }),
+    ).toThrow(ConfigError);
     const missing = await new DataParallelTrainer(checkpointingLoop, {
       trainLoopConfig: { epochs: 2 },
       scalingConfig: { numWorkers: 1, backend: 'cpu' },

@@ -101,7 +101,11 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
       const result = await new DataParallelTrainer(throughputLoop, {
         trainLoopConfig: config,
         scalingConfig: { numWorkers, backend: 'wasm' },
-        runConfig: { name: `bench-${numWorkers}-${Date.now()}`, storagePath: '/tmp/manta-bench-runs', verbose: false },
+        runConfig: {
+          name: `bench-${numWorkers}-${Date.now()}`,
+          storagePath: '/tmp/manta-bench-runs',
+          verbose: false,
+        },
       }).fit();
       return result.metrics as { samplesPerSecond: number; allReduceMsPerStep: number };
     };
@@ -116,9 +120,28 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
     }
     const params = { model: 'mlp 784-512-256-10', batchPerWorker: config.batch, steps, backend: 'wasm' };
     const oneWorker = median(one);
-    ctx.emit({ name: 'fit_1_worker', unit: 'samples/s', value: oneWorker, baseline: { name: 'plain_tfjs_loop', value: median(plain) }, params });
-    ctx.emit({ name: 'fit_2_workers', unit: 'samples/s', value: median(two), baseline: { name: 'fit_1_worker', value: oneWorker }, params });
-    ctx.emit({ name: 'allreduce_ms_per_step_2_workers', unit: 'ms', value: median(reduceMs), lowerIsBetter: true, baseline: null, params });
+    ctx.emit({
+      name: 'fit_1_worker',
+      unit: 'samples/s',
+      value: oneWorker,
+      baseline: { name: 'plain_tfjs_loop', value: median(plain) },
+      params,
+    });
+    ctx.emit({
+      name: 'fit_2_workers',
+      unit: 'samples/s',
+      value: median(two),
+      baseline: { name: 'fit_1_worker', value: oneWorker },
+      params,
+    });
+    ctx.emit({
+      name: 'allreduce_ms_per_step_2_workers',
+      unit: 'ms',
+      value: median(reduceMs),
+      lowerIsBetter: true,
+      baseline: null,
+      params,
+    });
   } finally {
     await shutdown();
   }

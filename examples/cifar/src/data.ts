@@ -24,7 +24,12 @@ export function testFile(dataDir: string): string {
 }
 
 /** Rank `rank` of `worldSize`'s part of a split (the same split on every worker). */
-export async function shardOf(dataset: Dataset, rank: number, worldSize: number, limit?: number): Promise<Dataset> {
+export async function shardOf(
+  dataset: Dataset,
+  rank: number,
+  worldSize: number,
+  limit?: number,
+): Promise<Dataset> {
   const limited = limit ? dataset.limit(limit) : dataset;
   if (worldSize === 1) return limited.materialize();
   return (await limited.split(worldSize, { equal: true }))[rank];
@@ -73,7 +78,13 @@ export async function* epochBatches(
     ? shard.mapBatches(
         (batch: Record<string, unknown>) => {
           const labels = batch.label as Int32Array;
-          return { label: labels, image: { data: augment(imageData(batch.image), labels.length, rng), shape: [labels.length, 32, 32, 3] } };
+          return {
+            label: labels,
+            image: {
+              data: augment(imageData(batch.image), labels.length, rng),
+              shape: [labels.length, 32, 32, 3],
+            },
+          };
         },
         { batchSize: 256 },
       )

@@ -28,7 +28,8 @@ function nhwcToNchwKernel(kernel: tf.Tensor): Float32Array {
   for (let h = 0; h < kh; h++)
     for (let w = 0; w < kw; w++)
       for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + h) * kw + w] = src[((h * kw + w) * cin + i) * cout + o];
+        for (let o = 0; o < cout; o++)
+          out[((o * cin + i) * kh + h) * kw + w] = src[((h * kw + w) * cin + i) * cout + o];
   return out;
 }
 
@@ -46,7 +47,12 @@ export function exportToOnnx(model: tf.LayersModel): Uint8Array {
         tensorOf.set(name, graph.transpose(input, [0, 3, 1, 2], `${name}_nchw`));
         break;
       case 'Conv2D': {
-        const config = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: string; useBias: boolean };
+        const config = layer.getConfig() as {
+          kernelSize: number[];
+          strides: number[];
+          padding: string;
+          useBias: boolean;
+        };
         const [kh, kw] = config.kernelSize;
         const [sh, sw] = config.strides;
         const [, height, width] = (layer.input as tf.SymbolicTensor).shape as number[];
@@ -54,19 +60,34 @@ export function exportToOnnx(model: tf.LayersModel): Uint8Array {
         const [left, right] = config.padding === 'same' ? samePads(width, kw, sw) : [0, 0];
         const [, , cin, cout] = weights[0].shape;
         const w = graph.initializer(`${name}_W`, nhwcToNchwKernel(weights[0]), [cout, cin, kh, kw]);
-        const b = config.useBias ? graph.initializer(`${name}_B`, weights[1].dataSync() as Float32Array, [cout]) : undefined;
+        const b = config.useBias
+          ? graph.initializer(`${name}_B`, weights[1].dataSync() as Float32Array, [cout])
+          : undefined;
         tensorOf.set(
           name,
-          graph.conv(inputs[0], w, b, { kernelShape: [kh, kw], strides: [sh, sw], pads: [top, left, bottom, right] }, name),
+          graph.conv(
+            inputs[0],
+            w,
+            b,
+            { kernelShape: [kh, kw], strides: [sh, sw], pads: [top, left, bottom, right] },
+            name,
+          ),
         );
         break;
       }
       case 'BatchNormalization': {
         const config = layer.getConfig() as { epsilon: number };
         const [gamma, beta, mean, variance] = weights.map((t, i) =>
-          graph.initializer(`${name}_${['scale', 'bias', 'mean', 'var'][i]}`, t.dataSync() as Float32Array, t.shape),
+          graph.initializer(
+            `${name}_${['scale', 'bias', 'mean', 'var'][i]}`,
+            t.dataSync() as Float32Array,
+            t.shape,
+          ),
         );
-        tensorOf.set(name, graph.batchNormalization(inputs[0], gamma, beta, mean, variance, { epsilon: config.epsilon }, name));
+        tensorOf.set(
+          name,
+          graph.batchNormalization(inputs[0], gamma, beta, mean, variance, { epsilon: config.epsilon }, name),
+        );
         break;
       }
       case 'ReLU':
@@ -76,15 +97,29 @@ export function exportToOnnx(model: tf.LayersModel): Uint8Array {
         tensorOf.set(name, graph.add(inputs[0], inputs[1], name));
         break;
       case 'GlobalAveragePooling2D':
-        tensorOf.set(name, graph.flatten(graph.globalAveragePool(inputs[0], `${name}_pool`), { axis: 1 }, name));
+        tensorOf.set(
+          name,
+          graph.flatten(graph.globalAveragePool(inputs[0], `${name}_pool`), { axis: 1 }, name),
+        );
         break;
       case 'Dense': {
         const config = layer.getConfig() as { activation: string; useBias: boolean };
         const [inDim, outDim] = weights[0].shape;
         const w = graph.initializer(`${name}_W`, weights[0].dataSync() as Float32Array, [inDim, outDim]);
-        const b = config.useBias ? graph.initializer(`${name}_B`, weights[1].dataSync() as Float32Array, [outDim]) : undefined;
-        const logits = graph.gemm(inputs[0], w, b, {}, config.activation === 'softmax' ? `${name}_logits` : name);
-        tensorOf.set(name, config.activation === 'softmax' ? graph.softmax(logits, { axis: 1 }, name) : logits);
+        const b = config.useBias
+          ? graph.initializer(`${name}_B`, weights[1].dataSync() as Float32Array, [outDim])
+          : undefined;
+        const logits = graph.gemm(
+          inputs[0],
+          w,
+          b,
+          {},
+          config.activation === 'softmax' ? `${name}_logits` : name,
+        );
+        tensorOf.set(
+          name,
+          config.activation === 'softmax' ? graph.softmax(logits, { axis: 1 }, name) : logits,
+        );
         break;
       }
       default:

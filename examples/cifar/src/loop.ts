@@ -46,11 +46,16 @@ function lossOf(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, weightDecay: 
   return loss;
 }
 
-export async function accuracyOn(model: tf.LayersModel, batches: AsyncIterable<{ images: Float32Array; labels: Int32Array; size: number }>) {
+export async function accuracyOn(
+  model: tf.LayersModel,
+  batches: AsyncIterable<{ images: Float32Array; labels: Int32Array; size: number }>,
+) {
   let correct = 0;
   let total = 0;
   for await (const batch of batches) {
-    const predicted = tf.tidy(() => (model.predict(tf.tensor4d(batch.images, [batch.size, 32, 32, 3])) as tf.Tensor).argMax(1));
+    const predicted = tf.tidy(() =>
+      (model.predict(tf.tensor4d(batch.images, [batch.size, 32, 32, 3])) as tf.Tensor).argMax(1),
+    );
     const values = await predicted.data();
     predicted.dispose();
     for (let i = 0; i < batch.size; i++) if (values[i] === batch.labels[i]) correct++;
@@ -67,7 +72,9 @@ export const cifarLoop = trainLoop(import.meta.url, async (raw: Record<string, u
   let startEpoch = 0;
   const restored = getCheckpoint();
   if (restored) {
-    const loaded = await loadModelFromDirectory<{ epoch: number }>(await restored.toDirectory(), { optimizer });
+    const loaded = await loadModelFromDirectory<{ epoch: number }>(await restored.toDirectory(), {
+      optimizer,
+    });
     model.setWeights(loaded.model.getWeights());
     loaded.model.dispose();
     startEpoch = (loaded.state?.epoch ?? -1) + 1;
@@ -82,7 +89,12 @@ export const cifarLoop = trainLoop(import.meta.url, async (raw: Record<string, u
     let samples = 0;
     let lossSum = 0;
     let steps = 0;
-    const batches = epochBatches(train, { batchSize: config.batchSize, augment: config.augment, seed: `${epoch}-${worldRank}`, dropLast: true });
+    const batches = epochBatches(train, {
+      batchSize: config.batchSize,
+      augment: config.augment,
+      seed: `${epoch}-${worldRank}`,
+      dropLast: true,
+    });
     for await (const batch of batches) {
       const x = tf.tensor4d(batch.images, [batch.size, 32, 32, 3]);
       const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), 10);
@@ -92,7 +104,9 @@ export const cifarLoop = trainLoop(import.meta.url, async (raw: Record<string, u
       steps++;
     }
     const seconds = (performance.now() - started) / 1000;
-    const valAcc = await allReduceMean(await accuracyOn(model, epochBatches(test, { batchSize: 256, augment: false, seed: 'test' })));
+    const valAcc = await allReduceMean(
+      await accuracyOn(model, epochBatches(test, { batchSize: 256, augment: false, seed: 'test' })),
+    );
     const trainLoss = await allReduceMean(steps ? lossSum / steps : 0);
     const metrics = { epoch, trainLoss, valAcc, samplesPerSec: (samples * worldSize) / seconds, startEpoch };
     if (worldRank === 0) {

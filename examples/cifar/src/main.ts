@@ -15,7 +15,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, isMainModule, shutdown } from '@manta/core';
 import { parseConfig } from '@manta/core/internal';
-import { DataParallelTrainer, latestCheckpoint, loadModelFromDirectory, runUri, selectBackend } from '@manta/train';
+import {
+  DataParallelTrainer,
+  latestCheckpoint,
+  loadModelFromDirectory,
+  runUri,
+  selectBackend,
+} from '@manta/train';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cifar, epochBatches, testFile } from './data.ts';
@@ -30,7 +36,10 @@ const OptionsSchema = z.object({
   quick: z.boolean().default(false),
   dataDir: z.string().optional(),
   storage: z.string().default(resolve(here, '../runs')),
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('cifar'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('cifar'),
   workers: z.coerce.number().int().min(1).default(2),
   epochs: z.coerce.number().int().min(1).optional(),
   resume: z.boolean().default(false),
@@ -61,7 +70,8 @@ export async function runDemo(raw: Record<string, unknown>): Promise<DemoSummary
     options.dataDir && hasCifarFiles(options.dataDir)
       ? options.dataDir
       : ensureSyntheticCifar(resolve(here, `../data/synthetic-${sizes.train}`), sizes);
-  if (options.dataDir && dataDir !== options.dataDir) console.error(`no CIFAR-10 files in ${options.dataDir}: using synthetic data`);
+  if (options.dataDir && dataDir !== options.dataDir)
+    console.error(`no CIFAR-10 files in ${options.dataDir}: using synthetic data`);
   const real = dataDir === options.dataDir;
   const loopConfig: CifarLoopConfig = {
     dataDir,
@@ -79,7 +89,10 @@ export async function runDemo(raw: Record<string, unknown>): Promise<DemoSummary
   try {
     const runDir = runUri(options.storage, options.name);
     const resumeFrom = options.resume ? (await latestCheckpoint(runDir))?.checkpoint : undefined;
-    if (options.resume) console.error(resumeFrom ? `resuming from ${resumeFrom.uri}` : `nothing to resume in ${runDir}: starting fresh`);
+    if (options.resume)
+      console.error(
+        resumeFrom ? `resuming from ${resumeFrom.uri}` : `nothing to resume in ${runDir}: starting fresh`,
+      );
     const trainer = new DataParallelTrainer(cifarLoop, {
       trainLoopConfig: { ...loopConfig },
       scalingConfig: { numWorkers: options.workers },
@@ -98,14 +111,24 @@ export async function runDemo(raw: Record<string, unknown>): Promise<DemoSummary
     // Evaluate the best checkpoint with tfjs, export it, and compare with onnxruntime.
     await selectBackend({});
     const { model } = await loadModelFromDirectory(await best.toDirectory());
-    const tfjsAccuracy = await accuracyOn(model, epochBatches(cifar(testFile(dataDir)).limit(sizes.test), { batchSize: 256, augment: false, seed: 'eval' }));
-    const localRunDir = runDir.startsWith('s3://') ? resolve(here, '../runs', options.name) : runDir.replace(/^file:\/\//, '');
+    const tfjsAccuracy = await accuracyOn(
+      model,
+      epochBatches(cifar(testFile(dataDir)).limit(sizes.test), {
+        batchSize: 256,
+        augment: false,
+        seed: 'eval',
+      }),
+    );
+    const localRunDir = runDir.startsWith('s3://')
+      ? resolve(here, '../runs', options.name)
+      : runDir.replace(/^file:\/\//, '');
     mkdirSync(localRunDir, { recursive: true });
     const onnxPath = join(localRunDir, 'model.onnx');
     writeFileSync(onnxPath, exportToOnnx(model));
     const onnx = await predictTestSplit(onnxPath, dataDir, { limit: sizes.test });
     const tfjsPredicted = await predictedClasses(model, dataDir, sizes.test);
-    const agreement = tfjsPredicted.filter((p, i) => p === onnx.predicted[i]).length / Math.max(1, tfjsPredicted.length);
+    const agreement =
+      tfjsPredicted.filter((p, i) => p === onnx.predicted[i]).length / Math.max(1, tfjsPredicted.length);
     const last = result.metrics as { valAcc?: number; samplesPerSec?: number };
     return {
       name: options.name,
@@ -127,11 +150,23 @@ export async function runDemo(raw: Record<string, unknown>): Promise<DemoSummary
   }
 }
 
-async function predictedClasses(model: import('@tensorflow/tfjs').LayersModel, dataDir: string, limit: number): Promise<number[]> {
+async function predictedClasses(
+  model: import('@tensorflow/tfjs').LayersModel,
+  dataDir: string,
+  limit: number,
+): Promise<number[]> {
   const tf = await import('@tensorflow/tfjs');
   const out: number[] = [];
-  for await (const batch of epochBatches(cifar(testFile(dataDir)).limit(limit), { batchSize: 256, augment: false, seed: 'eval' })) {
-    const predicted = tf.tidy(() => (model.predict(tf.tensor4d(batch.images, [batch.size, 32, 32, 3])) as import('@tensorflow/tfjs').Tensor).argMax(1));
+  for await (const batch of epochBatches(cifar(testFile(dataDir)).limit(limit), {
+    batchSize: 256,
+    augment: false,
+    seed: 'eval',
+  })) {
+    const predicted = tf.tidy(() =>
+      (
+        model.predict(tf.tensor4d(batch.images, [batch.size, 32, 32, 3])) as import('@tensorflow/tfjs').Tensor
+      ).argMax(1),
+    );
     out.push(...(await predicted.data()));
     predicted.dispose();
   }

@@ -15,7 +15,11 @@ export interface Predictions {
   accuracy: number;
 }
 
-export async function predictTestSplit(modelPath: string, dataDir: string, options: { limit?: number; poolSize?: number } = {}): Promise<Predictions> {
+export async function predictTestSplit(
+  modelPath: string,
+  dataDir: string,
+  options: { limit?: number; poolSize?: number } = {},
+): Promise<Predictions> {
   let dataset = cifar(testFile(dataDir));
   if (options.limit) dataset = dataset.limit(options.limit);
   const scored = dataset
@@ -44,13 +48,18 @@ export async function predictTestSplit(modelPath: string, dataDir: string, optio
     const batchLabels = batch.label as ArrayLike<number>;
     for (let r = 0; r < rows; r++) {
       let best = 0;
-      for (let c = 1; c < classes; c++) if (probs.data[r * classes + c] > probs.data[r * classes + best]) best = c;
+      for (let c = 1; c < classes; c++)
+        if (probs.data[r * classes + c] > probs.data[r * classes + best]) best = c;
       predicted.push(best);
       labels.push(batchLabels[r]);
     }
   }
   const correct = predicted.filter((p, i) => p === labels[i]).length;
-  return { labels: Int32Array.from(labels), predicted: Int32Array.from(predicted), accuracy: correct / Math.max(1, labels.length) };
+  return {
+    labels: Int32Array.from(labels),
+    predicted: Int32Array.from(predicted),
+    accuracy: correct / Math.max(1, labels.length),
+  };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +71,13 @@ async function main(): Promise<void> {
     .opts() as { model: string; dataDir: string; out?: string };
   const result = await predictTestSplit(options.model, options.dataDir);
   console.log(`ONNX accuracy on ${result.labels.length} test images: ${(result.accuracy * 100).toFixed(2)}%`);
-  if (options.out) writeFileSync(options.out, Array.from(result.predicted, (p, i) => JSON.stringify({ label: result.labels[i], predicted: p })).join('\n'));
+  if (options.out)
+    writeFileSync(
+      options.out,
+      Array.from(result.predicted, (p, i) => JSON.stringify({ label: result.labels[i], predicted: p })).join(
+        '\n',
+      ),
+    );
 }
 
 if (isMainModule(import.meta.url)) await main();

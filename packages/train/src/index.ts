@@ -54,7 +54,7 @@ export {
   selectBackend,
   WASM_TRAINING_KERNELS,
 } from './tfjs/index.ts';
-export { type RunConfig, type ScalingConfig, type TrainerConfig } from './trainer/config.ts';
-export { type Result } from './trainer/result.ts';
+export type { RunConfig, ScalingConfig, TrainerConfig } from './trainer/config.ts';
+export type { Result } from './trainer/result.ts';
 export { type TrainLoop, trainLoop } from './trainer/train-loop.ts';
 export { DataParallelTrainer, TensorflowTrainer, TrainingFailedError } from './trainer/trainer.ts';

@@ -12,7 +12,10 @@ import { detectResources } from '../node/index.ts';
 const StartSchema = z
   .object({
     head: z.boolean().optional(),
-    address: z.string().regex(/^nats:\/\//, 'must be a nats:// URL').optional(),
+    address: z
+      .string()
+      .regex(/^nats:\/\//, 'must be a nats:// URL')
+      .optional(),
     token: z.string().min(8, 'must be at least 8 characters').optional(),
     host: z.string(),
     port: z.coerce.number().int().min(1).max(65535).optional(),
@@ -21,24 +24,51 @@ const StartSchema = z
     resources: z.string().optional(),
     block: z.boolean().optional(),
   })
-  .refine((o) => o.head || o.address, { message: 'give --head to start a head, or --address (and --token) to join one' })
+  .refine((o) => o.head || o.address, {
+    message: 'give --head to start a head, or --address (and --token) to join one',
+  })
   .refine((o) => o.head || o.token, { message: '--token is required to join a cluster', path: ['token'] });
 
 export async function parseStartOptions(raw: Record<string, unknown>): Promise<void> {
   // A daemon started by `manta start` gets its token through the environment, never argv (ps shows argv).
-  const options = parseConfig(StartSchema, { ...raw, token: raw.token ?? process.env.MANTA_START_TOKEN }, 'manta start');
+  const options = parseConfig(
+    StartSchema,
+    { ...raw, token: raw.token ?? process.env.MANTA_START_TOKEN },
+    'manta start',
+  );
   const resources = { ...detectResources() };
   if (options.numCpus !== undefined) resources.CPU = options.numCpus;
   if (options.numGpus !== undefined) resources.GPU = options.numGpus;
-  if (options.resources) Object.assign(resources, parseConfig(z.record(z.string(), z.number().nonnegative()), JSON.parse(options.resources), '--resources'));
+  if (options.resources)
+    Object.assign(
+      resources,
+      parseConfig(
+        z.record(z.string(), z.number().nonnegative()),
+        JSON.parse(options.resources),
+        '--resources',
+      ),
+    );
   const token = options.token ?? generateToken();
   if (options.block) {
-    const record = await runDaemon({ head: Boolean(options.head), address: options.address, host: options.host, port: options.port, token, resources });
+    const record = await runDaemon({
+      head: Boolean(options.head),
+      address: options.address,
+      host: options.host,
+      port: options.port,
+      token,
+      resources,
+    });
     process.stdout.write(`${JSON.stringify(record)}\n`);
     return; // keeps running until SIGTERM
   }
   // Re-run ourselves in the foreground mode, detached, and report once it is up.
-  const args = [fileURLToPath(new URL('../../bin/manta.mjs', import.meta.url)), 'start', '--block', '--host', options.host];
+  const args = [
+    fileURLToPath(new URL('../../bin/manta.mjs', import.meta.url)),
+    'start',
+    '--block',
+    '--host',
+    options.host,
+  ];
   if (options.head) args.push('--head');
   if (options.address) args.push('--address', options.address);
   if (options.port) args.push('--port', String(options.port));

@@ -59,20 +59,35 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
   let server: NatsServerHandle | undefined;
   let address = options.address;
   if (options.head) {
-    server = await startNatsServer({ host: options.host, port: options.port, token: options.token, storeDir: join(sessionDir, 'jetstream') });
+    server = await startNatsServer({
+      host: options.host,
+      port: options.port,
+      token: options.token,
+      storeDir: join(sessionDir, 'jetstream'),
+    });
     address = server.url;
   }
   if (!address) throw new Error('a node needs --address');
   const connections: NatsConnection[] = [];
   let head: Head | undefined;
   if (options.head) {
-    const headNc = await connect({ servers: address, token: options.token, name: 'manta-head', maxReconnectAttempts: -1 });
+    const headNc = await connect({
+      servers: address,
+      token: options.token,
+      name: 'manta-head',
+      maxReconnectAttempts: -1,
+    });
     connections.push(headNc);
     head = new Head(headNc, createLogger('head', 'head', logDir), { infeasible: 'wait' });
     head.start();
   }
   const nodeId = newId();
-  const nodeNc = await connect({ servers: address, token: options.token, name: `manta-node-${nodeId}`, maxReconnectAttempts: -1 });
+  const nodeNc = await connect({
+    servers: address,
+    token: options.token,
+    name: `manta-node-${nodeId}`,
+    maxReconnectAttempts: -1,
+  });
   connections.push(nodeNc);
   const node = new NodeAgent(nodeNc, createLogger('node', nodeId, logDir), {
     nodeId,
@@ -82,11 +97,23 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     logDir,
   });
   await node.start();
-  const record: DaemonRecord = { pid: process.pid, role: options.head ? 'head' : 'node', address, nodeId, sessionDir };
+  const record: DaemonRecord = {
+    pid: process.pid,
+    role: options.head ? 'head' : 'node',
+    address,
+    nodeId,
+    sessionDir,
+  };
   mkdirSync(daemonsDir(), { recursive: true, mode: 0o700 });
   writeFileSync(join(daemonsDir(), `${process.pid}.json`), JSON.stringify(record), { mode: 0o600 });
   if (options.head) {
-    writeClusterInfo({ address, token: options.token, pid: process.pid, sessionDir, startedAt: new Date().toISOString() });
+    writeClusterInfo({
+      address,
+      token: options.token,
+      pid: process.pid,
+      sessionDir,
+      startedAt: new Date().toISOString(),
+    });
   }
   const stop = async () => {
     await node.stop();

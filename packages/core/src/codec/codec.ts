@@ -24,5 +24,7 @@ export function registerExtension<T>(
   write: (value: T) => unknown,
   read: (data: unknown) => T,
 ): void {
+  // msgpackr's typings want a bare `Function` constructor type.
+  // biome-ignore lint/complexity/noBannedTypes: that is the library's own parameter type
   addExtension({ type, Class: Class as unknown as Function, write: write as (v: unknown) => unknown, read });
 }

@@ -114,9 +114,21 @@ export class Head {
       ),
     );
     on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
-    on.push(serve(nc, Subjects.groupCreate, PlacementGroupCreateSchema, log, (m, msg) => this.onGroupCreate(m, msg)));
-    on.push(serve(nc, Subjects.groupWait, PlacementGroupIdSchema, log, (m, msg) => this.onGroupWait(m.groupId, msg)));
-    on.push(serve(nc, Subjects.groupRemove, PlacementGroupIdSchema, log, (m, msg) => this.onGroupRemove(m.groupId, msg)));
+    on.push(
+      serve(nc, Subjects.groupCreate, PlacementGroupCreateSchema, log, (m, msg) =>
+        this.onGroupCreate(m, msg),
+      ),
+    );
+    on.push(
+      serve(nc, Subjects.groupWait, PlacementGroupIdSchema, log, (m, msg) =>
+        this.onGroupWait(m.groupId, msg),
+      ),
+    );
+    on.push(
+      serve(nc, Subjects.groupRemove, PlacementGroupIdSchema, log, (m, msg) =>
+        this.onGroupRemove(m.groupId, msg),
+      ),
+    );
     this.livenessTimer = setInterval(() => this.checkLiveness(), 1000);
     this.livenessTimer.unref();
   }
@@ -163,7 +175,8 @@ export class Head {
         }
         // Groups that lost a bundle are placed again; their jobs on other nodes restart with them.
         for (const group of this.groups.onNodeDead(node.nodeId, this.nodes)) {
-          for (const worker of this.workers.values()) if (worker.claim?.groupId === group.groupId) this.killWorker(worker);
+          for (const worker of this.workers.values())
+            if (worker.claim?.groupId === group.groupId) this.killWorker(worker);
         }
         this.schedule();
       }
@@ -188,7 +201,7 @@ export class Head {
 
   private onTaskDone(workerId: string, taskId: string): void {
     const worker = this.workers.get(workerId);
-    if (!worker || worker.job?.kind !== 'task' || worker.job.spec.taskId !== taskId) return;
+    if (worker?.job?.kind !== 'task' || worker.job.spec.taskId !== taskId) return;
     this.release(worker);
     worker.job = undefined;
     const node = this.nodes.get(worker.nodeId);
@@ -213,7 +226,7 @@ export class Head {
 
   private onWorkerReady(workerId: string, pid: number): void {
     const worker = this.workers.get(workerId);
-    if (!worker || worker.state !== 'starting') return;
+    if (worker?.state !== 'starting') return;
     worker.pid = pid;
     if (worker.job) {
       worker.state = 'busy';
@@ -360,7 +373,10 @@ export class Head {
       return;
     }
     const record = this.actors.get(job.actorId);
-    if (!record || record.state === 'DEAD') return this.killWorker(worker);
+    if (!record || record.state === 'DEAD') {
+      this.killWorker(worker);
+      return;
+    }
     record.workerId = worker.workerId;
     publishFramed(
       this.nc,
@@ -372,22 +388,26 @@ export class Head {
   // ---- actors ------------------------------------------------------------------------------
 
   private onActorCreate(spec: ActorSpec, msg: Msg): void {
-    if (this.actors.has(spec.actorId))
-      return replyError(msg, new Error(`actor ${spec.actorId} already exists`));
+    if (this.actors.has(spec.actorId)) {
+      replyError(msg, new Error(`actor ${spec.actorId} already exists`));
+      return;
+    }
     if (spec.name !== undefined) {
       const existing = this.names.get(spec.name);
       if (existing && this.actors.get(existing)?.state !== 'DEAD') {
-        return replyError(msg, new Error(`an actor named '${spec.name}' already exists`));
+        replyError(msg, new Error(`an actor named '${spec.name}' already exists`));
+        return;
       }
     }
     if (!feasible(this.nodes.values(), spec.resources) && this.infeasible === 'fail') {
-      return replyError(
+      replyError(
         msg,
         new InfeasibleResourcesError(
           `actor ${spec.cls.name} needs {${formatResources(spec.resources)}} but no node has that much`,
           spec.resources,
         ),
       );
+      return;
     }
     this.actors.set(spec.actorId, { spec, state: 'PENDING', incarnation: 0, restarts: 0 });
     if (spec.name !== undefined) this.names.set(spec.name, spec.actorId);
@@ -404,8 +424,10 @@ export class Head {
       record.error = m.error as ActorRecord['error'];
       this.setActorState(record, 'DEAD', `the constructor of ${record.spec.cls.name} threw`);
       const worker = this.workers.get(m.workerId);
-      if (worker) this.killWorker(worker);
-      return;
+      if (worker) {
+        this.killWorker(worker);
+        return;
+      }
     }
     this.setActorState(record, 'ALIVE');
   }
@@ -427,7 +449,10 @@ export class Head {
 
   private onActorKill(actorId: string, noRestart: boolean, msg: Msg): void {
     const record = this.actors.get(actorId);
-    if (!record) return replyError(msg, new ActorDiedError(actorId, `no actor ${actorId}`));
+    if (!record) {
+      replyError(msg, new ActorDiedError(actorId, `no actor ${actorId}`));
+      return;
+    }
     const worker = record.workerId ? this.workers.get(record.workerId) : undefined;
     if (noRestart) this.setActorState(record, 'DEAD', 'killed by kill()');
     if (worker) this.killWorker(worker);
@@ -436,15 +461,20 @@ export class Head {
 
   private onActorState(actorId: string, msg: Msg): void {
     const record = this.actors.get(actorId);
-    if (!record) return replyError(msg, new ActorDiedError(actorId, `no actor ${actorId} in this cluster`));
+    if (!record) {
+      replyError(msg, new ActorDiedError(actorId, `no actor ${actorId} in this cluster`));
+      return;
+    }
     replyOk(msg, this.actorEvent(record));
   }
 
   private onActorLookup(name: string, msg: Msg): void {
     const actorId = this.names.get(name);
     const record = actorId ? this.actors.get(actorId) : undefined;
-    if (!record || record.state === 'DEAD')
-      return replyError(msg, new Error(`no live actor named '${name}'`));
+    if (!record || record.state === 'DEAD') {
+      replyError(msg, new Error(`no live actor named '${name}'`));
+      return;
+    }
     replyOk(msg, { actorId: record.spec.actorId, cls: record.spec.cls });
   }
 
@@ -473,19 +503,34 @@ export class Head {
   // ---- placement groups ----------------------------------------------------------------------
 
   private onGroupCreate(
-    m: { groupId: string; bundles: Resources[]; strategy: 'PACK' | 'SPREAD' | 'STRICT_PACK' | 'STRICT_SPREAD'; name?: string },
+    m: {
+      groupId: string;
+      bundles: Resources[];
+      strategy: 'PACK' | 'SPREAD' | 'STRICT_PACK' | 'STRICT_SPREAD';
+      name?: string;
+    },
     msg: Msg,
   ): void {
-    if (this.groups.groups.has(m.groupId)) return replyError(msg, new Error(`placement group ${m.groupId} exists`));
-    if (this.infeasible === 'fail' && !this.groups.feasible([...this.nodes.values()], m.bundles, m.strategy)) {
-      return replyError(
+    if (this.groups.groups.has(m.groupId)) {
+      replyError(msg, new Error(`placement group ${m.groupId} exists`));
+      return;
+    }
+    if (
+      this.infeasible === 'fail' &&
+      !this.groups.feasible([...this.nodes.values()], m.bundles, m.strategy)
+    ) {
+      replyError(
         msg,
         new InfeasibleResourcesError(
           `placement group ${m.strategy} [${m.bundles.map((b) => `{${formatResources(b)}}`).join(', ')}] cannot fit ` +
-            `the cluster's nodes (${[...this.nodes.values()].filter((n) => n.alive).map((n) => `{${formatResources(n.total)}}`).join(', ')})`,
+            `the cluster's nodes (${[...this.nodes.values()]
+              .filter((n) => n.alive)
+              .map((n) => `{${formatResources(n.total)}}`)
+              .join(', ')})`,
           {},
         ),
       );
+      return;
     }
     this.groups.create(m.groupId, m.bundles, m.strategy, m.name);
     replyOk(msg, { groupId: m.groupId });
@@ -494,15 +539,22 @@ export class Head {
 
   private onGroupWait(groupId: string, msg: Msg): void {
     const group = this.groups.groups.get(groupId);
-    if (!group || group.state === 'REMOVED') return replyError(msg, new Error(`no placement group ${groupId}`));
-    if (group.state === 'CREATED') return replyOk(msg, { nodeIds: group.nodeIds });
+    if (!group || group.state === 'REMOVED') {
+      replyError(msg, new Error(`no placement group ${groupId}`));
+      return;
+    }
+    if (group.state === 'CREATED') {
+      replyOk(msg, { nodeIds: group.nodeIds });
+      return;
+    }
     group.waiters.push(msg);
   }
 
   private onGroupRemove(groupId: string, msg: Msg): void {
     const group = this.groups.remove(groupId, this.nodes);
     if (group) {
-      for (const waiter of group.waiters.splice(0)) replyError(waiter, new Error(`placement group ${groupId} was removed`));
+      for (const waiter of group.waiters.splice(0))
+        replyError(waiter, new Error(`placement group ${groupId} was removed`));
       for (const record of this.actors.values()) {
         if (record.spec.placement?.groupId !== groupId || record.state === 'DEAD') continue;
         this.setActorState(record, 'DEAD', 'its placement group was removed');

@@ -35,7 +35,17 @@ export class PlacementGroups {
   readonly groups = new Map<string, GroupRecord>();
 
   create(groupId: string, bundles: Resources[], strategy: PlacementStrategy, name?: string): GroupRecord {
-    const record: GroupRecord = { groupId, name, bundles, strategy, state: 'PENDING', generation: 0, nodeIds: [], available: [], waiters: [] };
+    const record: GroupRecord = {
+      groupId,
+      name,
+      bundles,
+      strategy,
+      state: 'PENDING',
+      generation: 0,
+      nodeIds: [],
+      available: [],
+      waiters: [],
+    };
     this.groups.set(groupId, record);
     return record;
   }
@@ -51,10 +61,14 @@ export class PlacementGroups {
     const created: GroupRecord[] = [];
     for (const group of this.groups.values()) {
       if (group.state !== 'PENDING') continue;
-      const alive = [...nodes.values()].filter((n) => n.alive).map((n) => ({ nodeId: n.nodeId, free: n.available }));
+      const alive = [...nodes.values()]
+        .filter((n) => n.alive)
+        .map((n) => ({ nodeId: n.nodeId, free: n.available }));
       const placement = placeBundles(alive, group.bundles, group.strategy);
       if (!placement) continue;
-      placement.forEach((nodeId, i) => subtract(nodes.get(nodeId)!.available, group.bundles[i]));
+      placement.forEach((nodeId, i) => {
+        subtract(nodes.get(nodeId)!.available, group.bundles[i]);
+      });
       group.nodeIds = placement;
       group.available = group.bundles.map((b) => ({ ...b }));
       group.state = 'CREATED';
@@ -67,9 +81,12 @@ export class PlacementGroups {
   /** Takes `request` out of a bundle (a given one, or any when index is -1). */
   claim(groupId: string, index: number, request: Resources): Claim {
     const group = this.groups.get(groupId);
-    if (!group || group.state === 'REMOVED') return { error: `placement group ${groupId} does not exist or was removed` };
+    if (!group || group.state === 'REMOVED')
+      return { error: `placement group ${groupId} does not exist or was removed` };
     if (index >= group.bundles.length) {
-      return { error: `placement group ${groupId} has ${group.bundles.length} bundles; bundle ${index} does not exist` };
+      return {
+        error: `placement group ${groupId} has ${group.bundles.length} bundles; bundle ${index} does not exist`,
+      };
     }
     const candidates = index >= 0 ? [index] : group.bundles.map((_, i) => i);
     if (!candidates.some((i) => fits(request, group.bundles[i]))) {
@@ -85,7 +102,8 @@ export class PlacementGroups {
   /** Gives a claim's resources back: to its bundle while that placement stands, else to the node. */
   release(claim: BundleClaim, resources: Resources, nodes: Map<string, NodeRecord>, nodeId: string): void {
     const group = this.groups.get(claim.groupId);
-    if (group && group.state === 'CREATED' && group.generation === claim.generation) add(group.available[claim.index], resources);
+    if (group && group.state === 'CREATED' && group.generation === claim.generation)
+      add(group.available[claim.index], resources);
     else {
       const node = nodes.get(nodeId);
       if (node) add(node.available, resources);
@@ -126,6 +144,13 @@ export class PlacementGroups {
   status() {
     return [...this.groups.values()]
       .filter((g) => g.state !== 'REMOVED')
-      .map((g) => ({ groupId: g.groupId, name: g.name, state: g.state, strategy: g.strategy, bundles: g.bundles, nodeIds: g.nodeIds }));
+      .map((g) => ({
+        groupId: g.groupId,
+        name: g.name,
+        state: g.state,
+        strategy: g.strategy,
+        bundles: g.bundles,
+        nodeIds: g.nodeIds,
+      }));
   }
 }

@@ -143,7 +143,13 @@ function writeAuthConfig(dir: string, token: string): string {
   return file;
 }
 
-function handle(child: ChildProcess, url: string, port: number, token: string, owned: string[]): NatsServerHandle {
+function handle(
+  child: ChildProcess,
+  url: string,
+  port: number,
+  token: string,
+  owned: string[],
+): NatsServerHandle {
   let stopped: Promise<void> | undefined;
   return {
     url,

@@ -35,7 +35,7 @@ export class ObjectTable {
 
   resolve(id: string, bytes: Uint8Array): void {
     const entry = this.entries.get(id);
-    if (!entry || entry.state !== 'pending') return; // freed, or a duplicate result after a retry
+    if (entry?.state !== 'pending') return; // freed, or a duplicate result after a retry
     this.entries.set(id, { state: 'ready', bytes, pins: entry.pins, refs: entry.refs });
     this.bytesHeld += bytes.byteLength;
     for (const wake of entry.waiters) wake();
@@ -43,7 +43,7 @@ export class ObjectTable {
 
   reject(id: string, error: Error): void {
     const entry = this.entries.get(id);
-    if (!entry || entry.state !== 'pending') return;
+    if (entry?.state !== 'pending') return;
     this.entries.set(id, { state: 'failed', error, pins: entry.pins, refs: entry.refs });
     for (const wake of entry.waiters) wake();
   }
@@ -67,7 +67,7 @@ export class ObjectTable {
   /** Calls `onReady` once the object is ready or failed (at once if it already is). */
   onSettled(id: string, onReady: () => void): void {
     const entry = this.entries.get(id);
-    if (!entry || entry.state !== 'pending') onReady();
+    if (entry?.state !== 'pending') onReady();
     else entry.waiters.push(onReady);
   }
 

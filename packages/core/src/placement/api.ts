@@ -7,7 +7,11 @@ import { RuntimeStateError } from '../errors/index.ts';
 import type { PlacementStrategy } from './bundles.ts';
 
 const BundlesSchema = z
-  .array(z.record(z.string().min(1), z.number().finite().nonnegative()).refine((b) => Object.values(b).some((v) => v > 0), 'a bundle must ask for some resource'))
+  .array(
+    z
+      .record(z.string().min(1), z.number().finite().nonnegative())
+      .refine((b) => Object.values(b).some((v) => v > 0), 'a bundle must ask for some resource'),
+  )
   .min(1, 'at least one bundle is needed');
 
 const GroupOptionsSchema = z
@@ -30,7 +34,12 @@ export class PlacementGroup {
 
   /** Resolves once every bundle is reserved (at once if they fit now); node ids per bundle. */
   async ready(timeoutMs = 24 * 3600_000): Promise<string[]> {
-    const body = await request<{ nodeIds: string[] }>(rt().nc, Subjects.groupWait, { groupId: this.groupId }, timeoutMs);
+    const body = await request<{ nodeIds: string[] }>(
+      rt().nc,
+      Subjects.groupWait,
+      { groupId: this.groupId },
+      timeoutMs,
+    );
     return body.nodeIds;
   }
 

@@ -21,11 +21,20 @@ export interface NodeCapacity {
  *   PACK: as few nodes as possible (one if it fits); STRICT_PACK: exactly one node.
  *   SPREAD: as many distinct nodes as possible; STRICT_SPREAD: every bundle on its own node.
  */
-export function placeBundles(nodes: NodeCapacity[], bundles: Resources[], strategy: PlacementStrategy): string[] | undefined {
+export function placeBundles(
+  nodes: NodeCapacity[],
+  bundles: Resources[],
+  strategy: PlacementStrategy,
+): string[] | undefined {
   const copy = () => nodes.map((n) => ({ nodeId: n.nodeId, free: { ...n.free } }));
   if (strategy === 'PACK' || strategy === 'STRICT_PACK') {
     for (const node of copy()) {
-      if (bundles.every((b) => fits(b, node.free) && (subtract(node.free, b), true))) return bundles.map(() => node.nodeId);
+      const allFit = bundles.every((b) => {
+        if (!fits(b, node.free)) return false;
+        subtract(node.free, b);
+        return true;
+      });
+      if (allFit) return bundles.map(() => node.nodeId);
     }
     if (strategy === 'STRICT_PACK') return undefined;
     return greedy(copy(), bundles, false);
@@ -34,8 +43,13 @@ export function placeBundles(nodes: NodeCapacity[], bundles: Resources[], strate
 }
 
 /** Largest bundles first, each on the node with the most free CPU (not yet used, when spreading). */
-function greedy(nodes: NodeCapacity[], bundles: Resources[], spread: boolean, strict = false): string[] | undefined {
-  const order = bundles.map((b, i) => i).sort((a, b) => (bundles[b].CPU ?? 0) - (bundles[a].CPU ?? 0));
+function greedy(
+  nodes: NodeCapacity[],
+  bundles: Resources[],
+  spread: boolean,
+  strict = false,
+): string[] | undefined {
+  const order = bundles.map((_, i) => i).sort((a, b) => (bundles[b].CPU ?? 0) - (bundles[a].CPU ?? 0));
   const result: string[] = new Array(bundles.length);
   const used = new Set<string>();
   for (const index of order) {

@@ -27,7 +27,7 @@ export class ActorClient {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly log: Logger,
+    log: Logger,
     private readonly fail: (callId: string, error: Error) => void,
   ) {
     serve(nc, `${Subjects.actorEvents}.*`, ActorEventSchema, log, (event) => this.apply(event));

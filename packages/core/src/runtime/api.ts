@@ -240,7 +240,9 @@ export async function get(
   const { timeout } = parseConfig(GetOptionsSchema, options, 'get options');
   const rt = runtime();
   if (Array.isArray(refs)) {
-    refs.forEach((ref, i) => assertRef(ref, `get(): refs[${i}]`));
+    refs.forEach((ref, i) => {
+      assertRef(ref, `get(): refs[${i}]`);
+    });
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     return Promise.all(
       refs.map((ref) => rt.get(ref, deadline === undefined ? undefined : Math.max(0, deadline - Date.now()))),
@@ -260,7 +262,9 @@ export async function wait<T extends ObjectRef>(
 ): Promise<{ ready: T[]; notReady: T[] }> {
   const config = parseConfig(WaitOptionsSchema, options, 'wait options');
   if (!Array.isArray(refs)) throw new ConfigError('wait(): refs must be an array of ObjectRefs');
-  refs.forEach((ref, i) => assertRef(ref, `wait(): refs[${i}]`));
+  refs.forEach((ref, i) => {
+    assertRef(ref, `wait(): refs[${i}]`);
+  });
   const numReturns = config.numReturns ?? 1;
   if (numReturns > refs.length) {
     throw new ConfigError(

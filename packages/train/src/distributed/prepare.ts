@@ -35,7 +35,11 @@ export class DistributedOptimizer {
     const { group } = currentSession('DistributedOptimizer');
     this.averager =
       group && group.worldSize > 1
-        ? new GradientAverager(group, { tf: tf as never, bucketBytes: options.bucketBytes, disposeInputs: true })
+        ? new GradientAverager(group, {
+            tf: tf as never,
+            bucketBytes: options.bucketBytes,
+            disposeInputs: true,
+          })
         : undefined;
   }
 

@@ -40,7 +40,10 @@ export function runInSession<T>(session: TrainSession, fn: () => T): T {
 
 export class NoTrainSessionError extends MantaError {
   constructor(what: string) {
-    super('NO_TRAIN_SESSION', `${what}() must be called inside a training loop run by a trainer (or a Tune trial)`);
+    super(
+      'NO_TRAIN_SESSION',
+      `${what}() must be called inside a training loop run by a trainer (or a Tune trial)`,
+    );
   }
 }
 
@@ -62,7 +65,10 @@ export function getContext(): TrainContext {
  */
 export async function report(metrics: Record<string, unknown>, options: ReportOptions = {}): Promise<void> {
   if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
-    throw new MantaError('CONFIG_INVALID', `report(): metrics must be an object of name -> value, got ${typeof metrics}`);
+    throw new MantaError(
+      'CONFIG_INVALID',
+      `report(): metrics must be an object of name -> value, got ${typeof metrics}`,
+    );
   }
   await currentSession('report').report(metrics, options);
 }

@@ -27,7 +27,12 @@ const storagePath = z
 
 export const RunConfigSchema = z
   .object({
-    name: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+      .optional(),
     storagePath: storagePath.optional(),
     checkpointConfig: z
       .object({
@@ -37,7 +42,10 @@ export const RunConfigSchema = z
       })
       .strict()
       .optional(),
-    failureConfig: z.object({ maxFailures: z.number().int().min(-1) }).strict().optional(),
+    failureConfig: z
+      .object({ maxFailures: z.number().int().min(-1) })
+      .strict()
+      .optional(),
     /** Print one progress line per report (default true). */
     verbose: z.boolean().optional(),
   })

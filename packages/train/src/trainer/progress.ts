@@ -17,14 +17,23 @@ export class ProgressLog {
   async add(row: Record<string, unknown>): Promise<void> {
     this.rows.push(row);
     if (this.verbose) process.stderr.write(`${this.line(row)}\n`);
-    await this.storage.writeTextAtomic('result.json', this.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await this.storage.writeTextAtomic(
+      'result.json',
+      this.rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
     await this.storage.writeTextAtomic('progress.csv', toCsv(this.rows));
   }
 
   private line(row: Record<string, unknown>): string {
     const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
     const shown = Object.entries(row)
-      .filter(([k, v]) => !k.startsWith('_') && k !== 'training_iteration' && k !== 'timestamp' && (typeof v === 'number' || typeof v === 'string'))
+      .filter(
+        ([k, v]) =>
+          !k.startsWith('_') &&
+          k !== 'training_iteration' &&
+          k !== 'timestamp' &&
+          (typeof v === 'number' || typeof v === 'string'),
+      )
       .slice(0, 6)
       .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`);
     return `[${this.name}] iter ${row.training_iteration} | ${shown.join(' ')} | ${seconds}s`;

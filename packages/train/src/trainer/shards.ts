@@ -20,7 +20,10 @@ export function shardDatasets(datasets: Record<string, unknown>, n: number): Rec
 function shardOne(name: string, data: unknown, n: number): unknown[] {
   if (Array.isArray(data)) return Array.from({ length: n }, (_, r) => data.filter((_, i) => i % n === r));
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    const typed = data as unknown as { length: number; filter(fn: (v: number, i: number) => boolean): unknown };
+    const typed = data as unknown as {
+      length: number;
+      filter(fn: (v: number, i: number) => boolean): unknown;
+    };
     return Array.from({ length: n }, (_, r) => typed.filter((_, i) => i % n === r));
   }
   if (data && typeof (data as { split?: unknown }).split === 'function') {

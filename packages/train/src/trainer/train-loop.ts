@@ -13,11 +13,18 @@ export interface TrainLoop<C = Record<string, unknown>> {
  *
  *   export const loop = trainLoop(import.meta.url, async (config) => { ... report(...) });
  */
-export function trainLoop<C = Record<string, unknown>>(moduleUrl: string, fn: (config: C) => unknown, options: { name?: string } = {}): TrainLoop<C> {
+export function trainLoop<C = Record<string, unknown>>(
+  moduleUrl: string,
+  fn: (config: C) => unknown,
+  options: { name?: string } = {},
+): TrainLoop<C> {
   if (typeof moduleUrl !== 'string' || !moduleUrl.startsWith('file:')) {
-    throw new ConfigError(`trainLoop(): the first argument must be the module's URL (import.meta.url), got ${JSON.stringify(moduleUrl)}`);
+    throw new ConfigError(
+      `trainLoop(): the first argument must be the module's URL (import.meta.url), got ${JSON.stringify(moduleUrl)}`,
+    );
   }
-  if (typeof fn !== 'function') throw new ConfigError(`trainLoop(): the second argument must be a function, got ${typeof fn}`);
+  if (typeof fn !== 'function')
+    throw new ConfigError(`trainLoop(): the second argument must be a function, got ${typeof fn}`);
   const wrapped = ((config: C) => fn(config)) as TrainLoop<C> & { fn: typeof fn };
   wrapped.fn = fn;
   const descriptor = registerDefinition(moduleUrl, options.name, wrapped, fn.name || 'trainLoop');

@@ -73,8 +73,14 @@ export class TensorflowTrainer extends DataParallelTrainer {}
 
 function parseTrainerConfig(config: TrainerConfig) {
   const parsed = parseConfig(TrainerConfigSchema, config, 'trainer config');
-  if (parsed.scalingConfig.useGpu && parsed.scalingConfig.backend && parsed.scalingConfig.backend !== 'tensorflow') {
-    throw new ConfigError(`trainer config.scalingConfig: useGpu needs backend 'tensorflow', got '${parsed.scalingConfig.backend}'`);
+  if (
+    parsed.scalingConfig.useGpu &&
+    parsed.scalingConfig.backend &&
+    parsed.scalingConfig.backend !== 'tensorflow'
+  ) {
+    throw new ConfigError(
+      `trainer config.scalingConfig: useGpu needs backend 'tensorflow', got '${parsed.scalingConfig.backend}'`,
+    );
   }
   const resume = parsed.resumeFromCheckpoint;
   if (resume !== undefined && typeof resume !== 'string' && !(resume instanceof Checkpoint)) {
@@ -103,7 +109,12 @@ class TrainRun {
   ) {
     this.runConfig = config.runConfig ?? {};
     this.scaling = config.scalingConfig;
-    this.name = this.runConfig.name ?? `train_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    this.name =
+      this.runConfig.name ??
+      `train_${new Date()
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')
+        .slice(0, 14)}`;
     const storagePath = this.runConfig.storagePath ?? `${process.env.HOME ?? '.'}/manta_results`;
     this.runDir = runUri(storagePath, this.name);
     this.manager = new CheckpointManager(this.runConfig.checkpointConfig ?? {});
@@ -112,11 +123,16 @@ class TrainRun {
 
   async execute(): Promise<Result> {
     const resume = this.config.resumeFromCheckpoint;
-    const initial = typeof resume === 'string' ? Checkpoint.fromUri(resume) : ((resume as Checkpoint | undefined) ?? null);
+    const initial =
+      typeof resume === 'string' ? Checkpoint.fromUri(resume) : ((resume as Checkpoint | undefined) ?? null);
     const existing = await latestCheckpoint(this.runDir);
     if (existing) this.nextCheckpointIndex = existing.index + 1;
-    const subscription = serve(currentRuntime()!.nc, reportSubject(this.runId), WorkerReportSchema, currentRuntime()!.log, (m) =>
-      this.onReport(m),
+    const subscription = serve(
+      currentRuntime()!.nc,
+      reportSubject(this.runId),
+      WorkerReportSchema,
+      currentRuntime()!.log,
+      (m) => this.onReport(m),
     );
     let state: ControllerState = { kind: 'starting', attempt: 0, checkpoint: initial };
     const maxFailures = this.runConfig.failureConfig?.maxFailures ?? 0;
@@ -131,7 +147,11 @@ class TrainRun {
     const result = this.result(state.kind === 'errored' ? state.error : null);
     if (state.kind === 'errored') {
       const cause = state.error;
-      throw new TrainingFailedError(`training run '${this.name}' failed: ${(cause as Error)?.message ?? cause}`, result, cause);
+      throw new TrainingFailedError(
+        `training run '${this.name}' failed: ${(cause as Error)?.message ?? cause}`,
+        result,
+        cause,
+      );
     }
     return result;
   }
@@ -150,7 +170,8 @@ class TrainRun {
           return { kind: 'finished' };
         } catch (error) {
           await this.stopWorkers(state.workers, state.group);
-          if (decideOnFailure(error, this.failures, maxFailures) === 'RAISE') return { kind: 'errored', error };
+          if (decideOnFailure(error, this.failures, maxFailures) === 'RAISE')
+            return { kind: 'errored', error };
           return { kind: 'restarting', attempt: state.attempt + 1, cause: error };
         }
       }
@@ -170,7 +191,9 @@ class TrainRun {
 
   private initialCheckpoint(): Checkpoint | null {
     const resume = this.config.resumeFromCheckpoint;
-    return typeof resume === 'string' ? Checkpoint.fromUri(resume) : ((resume as Checkpoint | undefined) ?? null);
+    return typeof resume === 'string'
+      ? Checkpoint.fromUri(resume)
+      : ((resume as Checkpoint | undefined) ?? null);
   }
 
   private async startWorkers(attempt: number, checkpoint: Checkpoint | null) {
@@ -240,10 +263,12 @@ class TrainRun {
   private pendingReports: Promise<void> = Promise.resolve();
 
   private onReport(report: WorkerReport): void {
-    this.pendingReports = this.pendingReports.then(() => this.handleReport(report)).catch((error: unknown) => {
-      this.reportError ??= error;
-      this.reportFailure.reject(error);
-    });
+    this.pendingReports = this.pendingReports
+      .then(() => this.handleReport(report))
+      .catch((error: unknown) => {
+        this.reportError ??= error;
+        this.reportFailure.reject(error);
+      });
   }
 
   private reportError: unknown;

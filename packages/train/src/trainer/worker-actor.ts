@@ -48,7 +48,11 @@ class TrainWorkerImpl {
     return { backend: this.backend, pid: process.pid };
   }
 
-  async run(loop: FunctionDescriptor, config: Record<string, unknown>, shards: Record<string, unknown>): Promise<void> {
+  async run(
+    loop: FunctionDescriptor,
+    config: Record<string, unknown>,
+    shards: Record<string, unknown>,
+  ): Promise<void> {
     const setup = this.setupInfo;
     if (!setup) throw new Error('setup() must run before run()');
     const definition = (await loadDefinition(loop)) as { fn?: (config: unknown) => unknown };
@@ -75,7 +79,10 @@ class TrainWorkerImpl {
     if (setup.context.worldRank === 0) {
       if (options.checkpoint) {
         checkpointIndex = this.nextIndex++;
-        const persisted = await persistCheckpoint(options.checkpoint, setup.runUri, { index: checkpointIndex, metrics });
+        const persisted = await persistCheckpoint(options.checkpoint, setup.runUri, {
+          index: checkpointIndex,
+          metrics,
+        });
         checkpointUri = persisted.uri;
       }
       const message: WorkerReport = {
