@@ -14,4 +14,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 export ONNXRUNTIME_NODE_INSTALL=skip
-npm ci --no-audit --no-fund
+# `npm ci` refuses a lock file written with omit-lockfile-registry-resolved (set on these
+# machines), which leaves out other platforms' optional packages; `npm install` then installs
+# the same locked versions.
+npm ci --no-audit --no-fund || npm install --no-audit --no-fund
