@@ -1,0 +1,1 @@
+export { DataOperatorError, DataReadError, DataSchemaError, DataUsageError, OnnxError } from './errors.ts';

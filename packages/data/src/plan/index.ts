@@ -1,0 +1,2 @@
+export type { PlanNode } from './types.ts';
+export { describePlan } from './types.ts';

@@ -1,0 +1,13 @@
+export type { BinaryRecordsOptions, RecordDecoder } from './binary.ts';
+export { binaryRecordsSource } from './binary.ts';
+export type { Cifar10Options } from './cifar.ts';
+export { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, cifar10Decoder, cifar10Source } from './cifar.ts';
+export type { CsvColumnType, CsvReadOptions } from './csv.ts';
+export { csvSource } from './csv.ts';
+export { CsvParser } from './csv_parser.ts';
+export { jsonlSource } from './jsonl.ts';
+export { arraysSource, blocksSource, itemsSource, rangeSource } from './memory.ts';
+export type { ParquetReadOptions } from './parquet.ts';
+export { parquetSource } from './parquet.ts';
+export { MANTA_SCHEMA_KEY } from './parquet_columns.ts';
+export type { Datasource, FileReadOptions, ReadTask } from './types.ts';

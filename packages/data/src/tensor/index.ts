@@ -1,0 +1,2 @@
+export type { IterTensorBatchesOptions, TensorBatchSource, TfLike } from './iter_tensor_batches.ts';
+export { iterTensorBatches } from './iter_tensor_batches.ts';
