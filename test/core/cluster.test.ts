@@ -51,6 +51,7 @@ describe('cluster - embedded cluster lifecycle and security', () => {
         Subjects.nodeSpawn(nodeId),
         Subjects.nodeKillWorker(nodeId),
         Subjects.workerExec('x1'),
+        Subjects.workerTask('x1'),
         Subjects.actorCall(counter.actorId),
         Subjects.ownerResult('x1'),
         Subjects.ownerFetch('x1'),

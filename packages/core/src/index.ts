@@ -1,4 +1,13 @@
 export {
+  type CollectiveArray,
+  type CollectiveGroup,
+  type CollectiveGroupOptions,
+  Compression,
+  createCollectiveGroup,
+  ReduceOp,
+  type TransportName,
+} from './collective/index.ts';
+export {
   ActorDiedError,
   CollectiveError,
   ConfigError,
@@ -11,18 +20,9 @@ export {
   TaskError,
   WorkerCrashedError,
 } from './errors/index.ts';
-export {
-  type CollectiveArray,
-  type CollectiveGroup,
-  type CollectiveGroupOptions,
-  Compression,
-  createCollectiveGroup,
-  ReduceOp,
-  type TransportName,
-} from './collective/index.ts';
 export { NatsServerNotFoundError } from './nats/index.ts';
 export { ObjectRef } from './object/index.ts';
-export { PlacementGroup, placementGroup, PlacementStrategy } from './placement/index.ts';
+export { PlacementGroup, PlacementStrategy, placementGroup } from './placement/index.ts';
 export {
   type ActorClass,
   type ActorHandle,

@@ -2,11 +2,8 @@
 // (and the integration tests) use but that are not part of the user API.
 export { decode, encode } from './codec/index.ts';
 export { parseConfig } from './config/index.ts';
-export { newId } from './head/index.ts';
 export { registerDefinition } from './function/index.ts';
-export { loadDefinition } from './worker/load.ts';
-export { serve } from './nats/index.ts';
-export type { FunctionDescriptor } from './protocol/index.ts';
+export { newId } from './head/index.ts';
 export { createLogger, type Logger } from './logging/index.ts';
 export {
   freePort,
@@ -14,8 +11,11 @@ export {
   type NatsServerHandle,
   publishFramed,
   Reassembler,
+  serve,
   startNatsServer,
 } from './nats/index.ts';
+export type { FunctionDescriptor } from './protocol/index.ts';
 export { Subjects } from './protocol/index.ts';
 export { embeddedCluster } from './runtime/api.ts';
 export { currentRuntime, Runtime } from './runtime/index.ts';
+export { loadDefinition } from './worker/load.ts';

@@ -1,6 +1,6 @@
 import type { WireError } from '../codec/index.ts';
-import type { BundleClaim } from './placement-groups.ts';
 import type { ActorSpec, ActorState, Resources, TaskSpec } from '../protocol/index.ts';
+import type { BundleClaim } from './placement-groups.ts';
 
 /** What the head knows about a node. */
 export interface NodeRecord {

@@ -56,6 +56,8 @@ export class Head {
   private readonly actors = new Map<string, ActorRecord>();
   private readonly names = new Map<string, string>();
   private readonly pendingTasks: TaskSpec[] = [];
+  /** The submitted frame of a task, forwarded to its worker as is (no decode/encode on the hot path). */
+  private readonly submittedFrames = new WeakMap<TaskSpec, Uint8Array>();
   private readonly pendingActors: string[] = [];
   private readonly groups = new PlacementGroups();
   private readonly subscriptions: Subscription[] = [];
@@ -83,7 +85,7 @@ export class Head {
     );
     on.push(serve(nc, Subjects.nodeHeartbeat, NodeHeartbeatSchema, log, (m) => this.onHeartbeat(m.nodeId)));
     on.push(
-      serve(nc, Subjects.submitTask, TaskSpecSchema, log, (spec) => this.onSubmitTask(spec), {
+      serve(nc, Subjects.submitTask, TaskSpecSchema, log, (spec, msg) => this.onSubmitTask(spec, msg.data), {
         framed: true,
       }),
     );
@@ -185,7 +187,8 @@ export class Head {
 
   // ---- tasks -------------------------------------------------------------------------------
 
-  private onSubmitTask(spec: TaskSpec): void {
+  private onSubmitTask(spec: TaskSpec, frame: Uint8Array): void {
+    if (frame[0] === 0) this.submittedFrames.set(spec, frame); // a whole (unchunked) frame
     if (!feasible(this.nodes.values(), spec.resources) && this.infeasible === 'fail') {
       const error = new InfeasibleResourcesError(
         `${spec.fn.name} needs {${formatResources(spec.resources)}} but no node has that much ` +
@@ -369,7 +372,9 @@ export class Head {
 
   private dispatch(worker: WorkerRecord, job: Job): void {
     if (job.kind === 'task') {
-      publishFramed(this.nc, Subjects.workerExec(worker.workerId), encode({ kind: 'task', spec: job.spec }));
+      const frame = this.submittedFrames.get(job.spec);
+      if (frame) this.nc.publish(Subjects.workerTask(worker.workerId), frame);
+      else publishFramed(this.nc, Subjects.workerTask(worker.workerId), encode(job.spec));
       return;
     }
     const record = this.actors.get(job.actorId);

@@ -1,5 +1,5 @@
 import type { Msg } from 'nats';
-import { placeBundles, type PlacementStrategy } from '../placement/bundles.ts';
+import { type PlacementStrategy, placeBundles } from '../placement/bundles.ts';
 import type { Resources } from '../protocol/index.ts';
 import { add, fits, subtract } from '../scheduler/resources.ts';
 import type { NodeRecord } from './cluster-state.ts';

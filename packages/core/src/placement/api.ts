@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { parseConfig } from '../config/index.ts';
+import { RuntimeStateError } from '../errors/index.ts';
 import { newId } from '../head/index.ts';
 import { request, Subjects } from '../protocol/index.ts';
 import { currentRuntime } from '../runtime/runtime.ts';
-import { RuntimeStateError } from '../errors/index.ts';
 import type { PlacementStrategy } from './bundles.ts';
 
 const BundlesSchema = z

@@ -1,2 +1,2 @@
 export { PlacementGroup, placementGroup } from './api.ts';
-export { type NodeCapacity, placeBundles, PlacementStrategy } from './bundles.ts';
+export { type NodeCapacity, PlacementStrategy, placeBundles } from './bundles.ts';

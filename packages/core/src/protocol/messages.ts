@@ -93,10 +93,12 @@ export const WorkerExitedSchema = z.object({
 });
 export const TaskDoneSchema = z.object({ workerId: id, taskId: id });
 
-export const WorkerExecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('task'), spec: TaskSpecSchema }),
-  z.object({ kind: z.literal('actor'), spec: ActorSpecSchema, incarnation: z.number().int().min(0) }),
-]);
+/** head -> worker: host an actor (tasks go to the worker's task subject as TaskSpec frames). */
+export const WorkerExecSchema = z.object({
+  kind: z.literal('actor'),
+  spec: ActorSpecSchema,
+  incarnation: z.number().int().min(0),
+});
 export type WorkerExec = z.infer<typeof WorkerExecSchema>;
 
 export const ActorReadySchema = z.object({

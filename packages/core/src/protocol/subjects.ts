@@ -37,7 +37,9 @@ export const Subjects = {
   nodeSpawn: (nodeId: string) => `manta.node.${nodeId}.spawn`,
   /** head -> node: kill a worker process (publish). */
   nodeKillWorker: (nodeId: string) => `manta.node.${nodeId}.kill`,
-  /** head -> worker: run a task or construct an actor (publish). */
+  /** head -> worker: run a task (publish, framed TaskSpec: the owner's submitted frame). */
+  workerTask: (workerId: string) => `manta.worker.${workerId}.task`,
+  /** head -> worker: construct an actor (publish). */
   workerExec: (workerId: string) => `manta.worker.${workerId}.exec`,
   /** owner -> actor: a method call (publish, framed). */
   actorCall: (actorId: string) => `manta.actor.${actorId}.call`,

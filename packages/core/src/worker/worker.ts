@@ -8,6 +8,7 @@ import {
   type ActorSpec,
   Subjects,
   type TaskSpec,
+  TaskSpecSchema,
   type WorkerExec,
   WorkerExecSchema,
 } from '../protocol/index.ts';
@@ -44,6 +45,16 @@ export class Worker {
   start(): void {
     serve(
       this.nc,
+      Subjects.workerTask(this.workerId),
+      TaskSpecSchema,
+      this.log,
+      (spec) => this.runTask(spec),
+      {
+        framed: true,
+      },
+    );
+    serve(
+      this.nc,
       Subjects.workerExec(this.workerId),
       WorkerExecSchema,
       this.log,
@@ -59,8 +70,7 @@ export class Worker {
   }
 
   private async onExec(exec: WorkerExec): Promise<void> {
-    if (exec.kind === 'task') await this.runTask(exec.spec);
-    else await this.startActor(exec.spec, exec.incarnation);
+    await this.startActor(exec.spec, exec.incarnation);
   }
 
   private async runTask(spec: TaskSpec): Promise<void> {
