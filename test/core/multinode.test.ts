@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { clusterStatus, get, init, placementGroup, shutdown } from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDaemons } from '../../packages/core/src/cluster/daemon.ts';
 import { sleepWhere, square } from '../fixtures/core-fixtures.ts';
 import { isAlive, waitFor } from '../harness/processes.ts';
 
@@ -20,25 +21,22 @@ let token = '';
 let daemons: { pid: number; role: string; nodeId: string }[] = [];
 let joinedPid = 0;
 
+/** Starts a node agent joining the head with `manta start`; returns every daemon now running. */
+async function joinNode(cpus: string, resources: string) {
+  await manta('start', '--address', address, '--token', token, '--num-cpus', cpus, '--resources', resources);
+  process.env.MANTA_SESSIONS_DIR = sessions;
+  try {
+    return listDaemons();
+  } finally {
+    delete process.env.MANTA_SESSIONS_DIR;
+  }
+}
+
 beforeAll(async () => {
   const head = await manta('start', '--head', '--num-cpus', '2');
   address = /nats:\/\/[\d.:]+/.exec(head.stdout)![0];
   token = /Token: (\S+)/.exec(head.stdout)![1];
-  await manta(
-    'start',
-    '--address',
-    address,
-    '--token',
-    token,
-    '--num-cpus',
-    '2',
-    '--resources',
-    '{"bigmem":1}',
-  );
-  const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
-  process.env.MANTA_SESSIONS_DIR = sessions;
-  daemons = listDaemons();
-  delete process.env.MANTA_SESSIONS_DIR;
+  daemons = await joinNode('2', '{"bigmem":1}');
   joinedPid = daemons.find((d) => d.role === 'node')!.pid;
   await init({ address, token });
 }, 60_000);
@@ -89,21 +87,7 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
     );
     const { stdout } = await manta('status');
     expect(stdout).toMatch(/pending demands: .*accelerator: 1/);
-    await manta(
-      'start',
-      '--address',
-      address,
-      '--token',
-      token,
-      '--num-cpus',
-      '1',
-      '--resources',
-      '{"accelerator":1}',
-    );
-    const { listDaemons } = await import('../../packages/core/src/cluster/daemon.ts');
-    process.env.MANTA_SESSIONS_DIR = sessions;
-    daemons = listDaemons();
-    delete process.env.MANTA_SESSIONS_DIR;
+    daemons = await joinNode('1', '{"accelerator":1}');
     const third = daemons.find((d) => d.role === 'node' && d.pid !== joinedPid)!;
     expect((await get(ref)).nodePid).toBe(third.pid);
   }, 60_000);
