@@ -152,6 +152,14 @@ describe('cluster - embedded cluster lifecycle and security', () => {
       expect(stdout).toContain('ALIVE');
       const json = JSON.parse((await run(process.execPath, [bin, 'status', '--format', 'json'])).stdout);
       expect(json.actors.some((a: { name?: string }) => a.name === 'status-demo')).toBe(true);
+      const actors = JSON.parse(
+        (await run(process.execPath, [bin, 'list', 'actors', '--format', 'json'])).stdout,
+      );
+      expect(actors.find((a: { name?: string }) => a.name === 'status-demo').state).toBe('ALIVE');
+      expect((await run(process.execPath, [bin, 'list', 'nodes'])).stdout).toMatch(/CPU 1\/2/);
+      await expect(run(process.execPath, [bin, 'list', 'bananas'])).rejects.toMatchObject({
+        stderr: /choose one of nodes, actors/,
+      });
     } finally {
       await shutdown();
     }

@@ -24,31 +24,65 @@ function round(x: number): number {
 }
 
 export function formatStatus(status: ClusterStatus): string {
-  const nodes = table(
-    ['NODE', 'HOST', 'STATE', 'RESOURCES (used/total)', 'WORKERS'],
-    status.nodes.map((n) => [
-      n.nodeId,
-      n.hostname,
-      n.alive ? 'ALIVE' : 'DEAD',
-      usage(n.total, n.available),
-      String(n.workers),
-    ]),
-  );
-  const actors = table(
-    ['ACTOR', 'CLASS', 'NAME', 'STATE', 'NODE', 'RESTARTS'],
-    status.actors
-      .filter((a) => a.state !== 'DEAD')
-      .map((a) => [a.actorId, a.className, a.name ?? '', a.state, a.nodeId ?? '', String(a.restarts)]),
-  );
+  const live = { ...status, actors: status.actors.filter((a) => a.state !== 'DEAD') };
   const demands = status.pendingDemands.map((d) => `{${formatResources(d)}}`).join(' ');
   return [
     `Nodes (${status.nodes.filter((n) => n.alive).length} alive)`,
-    nodes,
+    listRows(status, 'nodes').table,
     '',
-    `Live actors (${status.actors.filter((a) => a.state !== 'DEAD').length})`,
-    actors,
+    `Live actors (${live.actors.length})`,
+    listRows(live, 'actors').table,
     '',
     `Tasks: ${status.runningTasks} running, ${status.pendingTasks} pending` +
       (demands ? `; pending demands: ${demands}` : ''),
   ].join('\n');
+}
+
+/** Rows of one kind of cluster object, as a table and as JSON. */
+export function listRows(status: ClusterStatus, what: 'nodes' | 'actors' | 'placement-groups') {
+  if (what === 'nodes') {
+    return {
+      json: status.nodes,
+      table: table(
+        ['NODE', 'HOST', 'STATE', 'RESOURCES (used/total)', 'WORKERS'],
+        status.nodes.map((n) => [
+          n.nodeId,
+          n.hostname,
+          n.alive ? 'ALIVE' : 'DEAD',
+          usage(n.total, n.available),
+          String(n.workers),
+        ]),
+      ),
+    };
+  }
+  if (what === 'actors') {
+    return {
+      json: status.actors,
+      table: table(
+        ['ACTOR', 'CLASS', 'NAME', 'STATE', 'NODE', 'RESTARTS'],
+        status.actors.map((a) => [
+          a.actorId,
+          a.className,
+          a.name ?? '',
+          a.state,
+          a.nodeId ?? '',
+          String(a.restarts),
+        ]),
+      ),
+    };
+  }
+  return {
+    json: status.placementGroups,
+    table: table(
+      ['GROUP', 'NAME', 'STATE', 'STRATEGY', 'BUNDLES', 'NODES'],
+      status.placementGroups.map((g) => [
+        g.groupId,
+        g.name ?? '',
+        g.state,
+        g.strategy,
+        g.bundles.map((b) => `{${formatResources(b)}}`).join(' '),
+        g.nodeIds.join(' '),
+      ]),
+    ),
+  };
 }

@@ -3,7 +3,7 @@ import { connect } from 'nats';
 import { readLatestClusterInfo } from '../cluster/index.ts';
 import type { ClusterStatus } from '../head/index.ts';
 import { request, Subjects } from '../protocol/index.ts';
-import { formatStatus } from './format.ts';
+import { formatStatus, listRows } from './format.ts';
 
 const program = new Command('manta').description(
   'Manta: distributed training and tuning on Node.js over NATS',
@@ -43,6 +43,35 @@ program
       const status = await request<ClusterStatus>(nc, Subjects.status, {}, 5000);
       process.stdout.write(
         options.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`,
+      );
+    } finally {
+      await nc.close();
+    }
+  });
+
+const LISTABLE = ['nodes', 'actors', 'placement-groups'] as const;
+
+program
+  .command('list')
+  .description(`list ${LISTABLE.join(', ')} of a cluster`)
+  .argument('<what>', LISTABLE.join(' | '))
+  .option(
+    '--address <url>',
+    'nats:// URL of the cluster (default: the latest cluster started on this machine)',
+  )
+  .option('--token <token>', 'the cluster token')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (what: string, options: ConnectionOptions & { format: 'table' | 'json' }) => {
+    if (!(LISTABLE as readonly string[]).includes(what)) {
+      throw new Error(`cannot list '${what}': choose one of ${LISTABLE.join(', ')}`);
+    }
+    const { address, token } = resolveCluster(options);
+    const nc = await connect({ servers: address, token, reconnect: false, timeout: 5000 });
+    try {
+      const status = await request<ClusterStatus>(nc, Subjects.status, {}, 5000);
+      const rows = listRows(status, what as (typeof LISTABLE)[number]);
+      process.stdout.write(
+        options.format === 'json' ? `${JSON.stringify(rows.json, null, 2)}\n` : `${rows.table}\n`,
       );
     } finally {
       await nc.close();
