@@ -121,3 +121,23 @@ describe('train - DataParallelTrainer', () => {
     expect((missing as Error).message).toMatch(/valAcc/);
   }, 60_000);
 });
+
+describe('train - fit() hooks', () => {
+  it('onReport sees every report and can stop the run early', async () => {
+    const seen: number[] = [];
+    const result = await new DataParallelTrainer(checkpointingLoop, {
+      trainLoopConfig: { epochs: 10 },
+      scalingConfig: { numWorkers: 2, backend: 'cpu' },
+      runConfig: runConfig('stopped-early'),
+    }).fit({
+      onReport: ({ metrics, checkpoint }) => {
+        seen.push(metrics.epoch as number);
+        expect(checkpoint?.uri).toContain('checkpoint_');
+        return (metrics.epoch as number) >= 2 ? 'STOP' : 'CONTINUE';
+      },
+    });
+    expect(seen.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(result.metrics.epoch as number).toBeLessThan(9);
+    expect(result.error).toBeNull();
+  }, 60_000);
+});

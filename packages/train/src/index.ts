@@ -57,4 +57,9 @@ export {
 export type { RunConfig, ScalingConfig, TrainerConfig } from './trainer/config.ts';
 export type { Result } from './trainer/result.ts';
 export { type TrainLoop, trainLoop } from './trainer/train-loop.ts';
-export { DataParallelTrainer, TensorflowTrainer, TrainingFailedError } from './trainer/trainer.ts';
+export {
+  DataParallelTrainer,
+  type FitOptions,
+  TensorflowTrainer,
+  TrainingFailedError,
+} from './trainer/trainer.ts';

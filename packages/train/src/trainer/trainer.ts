@@ -5,9 +5,9 @@ import {
   isInitialized,
   kill,
   MantaError,
-  placementGroup,
-  type PlacementGroup,
   type ObjectRef,
+  type PlacementGroup,
+  placementGroup,
 } from '@manta/core';
 import { currentRuntime, parseConfig, serve } from '@manta/core/internal';
 import { Checkpoint, CheckpointManager, latestCheckpoint, runUri } from '../checkpoint/index.ts';
@@ -17,9 +17,9 @@ import { decideOnFailure } from './failure-policy.ts';
 import { ProgressLog } from './progress.ts';
 import { reportSubject, type WorkerReport, WorkerReportSchema } from './reports.ts';
 import type { Result } from './result.ts';
+import { shardDatasets } from './shards.ts';
 import { isTrainLoop, type TrainLoop } from './train-loop.ts';
 import { TrainWorker, type TrainWorkerHandle } from './worker-actor.ts';
-import { shardDatasets } from './shards.ts';
 
 export class TrainingFailedError extends MantaError {
   readonly result: Result;
@@ -61,9 +61,13 @@ export class DataParallelTrainer {
     return new DataParallelTrainer(this.loop, { ...this.config, ...overrides } as TrainerConfig);
   }
 
-  async fit(): Promise<Result> {
+  /**
+   * Runs the training to the end. `onReport` sees every report as it is recorded (Tune uses it
+   * to feed its schedulers) and may answer 'STOP' to end the run early; `signal` aborts it.
+   */
+  async fit(options: FitOptions = {}): Promise<Result> {
     if (!isInitialized()) throw new MantaError('RUNTIME_STATE', 'call init() before trainer.fit()');
-    const run = new TrainRun(this.loop, this.config);
+    const run = new TrainRun(this.loop, this.config, options);
     return run.execute();
   }
 }
@@ -106,6 +110,7 @@ class TrainRun {
   constructor(
     private readonly loop: TrainLoop,
     private readonly config: ReturnType<typeof parseTrainerConfig>,
+    private readonly options: FitOptions = {},
   ) {
     this.runConfig = config.runConfig ?? {};
     this.scaling = config.scalingConfig;
@@ -250,7 +255,16 @@ class TrainRun {
     const refs: ObjectRef<void>[] = workers.map((worker, rank) =>
       worker.run.remote(this.loop.descriptor, this.config.trainLoopConfig ?? {}, shards[rank]),
     );
-    await Promise.race([Promise.all(refs.map((ref) => get(ref))), this.reportFailure.promise]);
+    const aborted = new Promise<void>((resolve) => {
+      if (this.options.signal?.aborted) resolve();
+      this.options.signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([
+      Promise.all(refs.map((ref) => get(ref))),
+      this.reportFailure.promise,
+      this.stopRequested.promise,
+      aborted,
+    ]);
     await this.reportsSettled();
     if (this.reportError) throw this.reportError;
   }
@@ -272,6 +286,8 @@ class TrainRun {
   }
 
   private reportError: unknown;
+  /** Resolves when onReport answers STOP: the run ends early, as finished. */
+  private readonly stopRequested = resolvable();
   /** Rejects when a report cannot be recorded (e.g. its metrics lack scoreAttribute): fails the run. */
   private readonly reportFailure = deferred();
 
@@ -289,6 +305,11 @@ class TrainRun {
       await this.manager.register(checkpoint, report.metrics);
     }
     await this.progress.add(row);
+    const decision = await this.options.onReport?.({
+      metrics: row,
+      checkpoint: report.checkpointUri !== undefined ? Checkpoint.fromUri(report.checkpointUri) : null,
+    });
+    if (decision === 'STOP') this.stopRequested.resolve();
   }
 
   private result(error: unknown): Result {
@@ -313,4 +334,21 @@ function deferred(): { promise: Promise<never>; reject(error: unknown): void } {
   });
   promise.catch(() => undefined);
   return { promise, reject };
+}
+
+function resolvable(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Options of `fit()`. */
+export interface FitOptions {
+  onReport?(report: {
+    metrics: Record<string, unknown>;
+    checkpoint: Checkpoint | null;
+  }): 'CONTINUE' | 'STOP' | undefined | Promise<'CONTINUE' | 'STOP' | undefined>;
+  signal?: AbortSignal;
 }

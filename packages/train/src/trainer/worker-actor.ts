@@ -6,7 +6,7 @@
 import { actor, type CollectiveGroup, createCollectiveGroup } from '@manta/core';
 import { currentRuntime, encode, type FunctionDescriptor, loadDefinition } from '@manta/core/internal';
 import { Checkpoint, persistCheckpoint } from '../checkpoint/index.ts';
-import { runInSession, type ReportOptions, type TrainContext, type TrainSession } from '../session/index.ts';
+import { type ReportOptions, runInSession, type TrainContext, type TrainSession } from '../session/index.ts';
 import { selectBackend } from '../tfjs/index.ts';
 import { reportSubject, type WorkerReport } from './reports.ts';
 
