@@ -129,8 +129,18 @@ export class NodeAgent {
     forward(child.stdout!, process.stdout);
     forward(child.stderr!, process.stderr);
     child.stdin!.on('error', () => undefined);
+    // A process that cannot start emits 'error' (and maybe no 'exit'): report it as exited.
+    child.once('error', (error) => {
+      this.log.error({ workerId, err: error }, 'worker process failed to start');
+      if (this.children.delete(workerId) && !this.stopping && !this.nc.isClosed()) {
+        this.nc.publish(
+          Subjects.workerExited,
+          encode({ workerId, nodeId: this.options.nodeId, code: null, signal: 'SPAWN_ERROR' }),
+        );
+      }
+    });
     child.once('exit', (code, signal) => {
-      this.children.delete(workerId);
+      if (!this.children.delete(workerId)) return; // already reported by 'error'
       sink?.end();
       this.log.info({ workerId, code, signal }, 'worker exited');
       if (!this.stopping && !this.nc.isClosed()) {
