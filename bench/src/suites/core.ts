@@ -10,6 +10,7 @@ import { embeddedCluster } from '@manta/core/internal';
 import { connect, type NatsConnection } from 'nats';
 import { byteLength, Echo, noop } from '../fixtures/core.ts';
 import { type BenchContext, median, repeat } from '../harness.ts';
+import { multinodeFigures } from '../multinode.ts';
 
 type EchoHandle = Awaited<ReturnType<typeof Echo.remote>>;
 
@@ -38,6 +39,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     peer.stdin!.end();
     await shutdown();
   }
+  await multinodeFigures(ctx);
 }
 
 async function latency(ctx: BenchContext, nc: NatsConnection, echo: EchoHandle, n: number): Promise<void> {
