@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import { encode, toWireError } from '../codec/index.ts';
+import { decode, encode, toWireError } from '../codec/index.ts';
 import { ActorDiedError, InfeasibleResourcesError, WorkerCrashedError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { publishFramed, serve } from '../nats/index.ts';
+import { maxFrameBytes, publishFramed, serve } from '../nats/index.ts';
 import {
   ActorIdRequestSchema,
   ActorKillSchema,
@@ -186,6 +186,21 @@ export class Head {
   }
 
   // ---- tasks -------------------------------------------------------------------------------
+
+  /**
+   * A submission from a driver in this process (embedded cluster): the same validation as a
+   * message off the wire, without the trip through the server. False when it is too large to
+   * forward as one frame (the caller then publishes it).
+   */
+  submitLocal(payload: Uint8Array): boolean {
+    if (payload.byteLength + 1 > maxFrameBytes(this.nc)) return false;
+    const parsed = TaskSpecSchema.safeParse(decode(payload));
+    if (!parsed.success) throw new Error(`invalid task submission: ${parsed.error.message}`);
+    const frame = new Uint8Array(payload.byteLength + 1);
+    frame.set(payload, 1); // frame[0] = 0: a whole frame, forwarded to the worker as is
+    this.onSubmitTask(parsed.data, frame);
+    return true;
+  }
 
   private onSubmitTask(spec: TaskSpec, frame: Uint8Array): void {
     if (frame[0] === 0) this.submittedFrames.set(spec, frame); // a whole (unchunked) frame

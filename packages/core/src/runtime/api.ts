@@ -62,6 +62,8 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
   const log = createLogger('driver', String(process.pid), logDir);
   try {
     driver = await Runtime.connect({ address, token, log, name: 'manta-driver' });
+    const head = embedded?.head;
+    if (head) driver.useLocalHead((spec) => head.submitLocal(spec));
   } catch (error) {
     await embedded?.stop();
     embedded = undefined;

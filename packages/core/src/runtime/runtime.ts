@@ -254,10 +254,25 @@ export class Runtime {
     this.pending.set(taskId, { submission, pinned: prepared.pinned, exceptionRetriesLeft, frame });
     // Dependencies this process owns must be ready first, so no worker waits on them holding resources.
     let waiting = prepared.waitFor.length;
-    const send = () => publishFramed(this.nc, Subjects.submitTask, frame);
+    const send = () => this.sendTask(frame);
     if (waiting === 0) send();
     else for (const id of prepared.waitFor) this.table.onSettled(id, () => --waiting === 0 && send());
     return ref;
+  }
+
+  /**
+   * A head in this very process (the embedded cluster's driver) takes submissions by a direct
+   * call, saving a round trip through the NATS server on every task.
+   */
+  private localHead: ((spec: Uint8Array) => boolean) | undefined;
+
+  useLocalHead(submit: (spec: Uint8Array) => boolean): void {
+    this.localHead = submit;
+  }
+
+  private sendTask(spec: Uint8Array): void {
+    if (this.localHead?.(spec)) return;
+    publishFramed(this.nc, Subjects.submitTask, spec);
   }
 
   // ---- actors --------------------------------------------------------------------------------
@@ -339,7 +354,7 @@ export class Runtime {
     if (!m.ok && !m.crashed && task.exceptionRetriesLeft > 0) {
       task.exceptionRetriesLeft--;
       this.log.info({ taskId: m.objectId }, 'retrying task after an application error (retryExceptions)');
-      publishFramed(this.nc, Subjects.submitTask, task.frame);
+      this.sendTask(task.frame);
       return;
     }
     this.pending.delete(m.objectId);
