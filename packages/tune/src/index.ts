@@ -1,6 +1,13 @@
 // @manta/tune: hyperparameter tuning (Ray Tune semantics) — search spaces and searchers,
 // trial schedulers, the Tuner controller and its ResultGrid.
 export {
+  ActorTrialExecutor,
+  type ActorTrialExecutorOptions,
+  type TrialResources,
+  trainable,
+  withResources,
+} from './actor/index.ts';
+export {
   ExperimentNotFoundError,
   ExperimentStateError,
   SessionMissingError,
@@ -80,7 +87,8 @@ export {
   type TrialMetrics,
   uniform,
 } from './search/index.ts';
-export { LocalTuneStorage, type TuneStorage } from './storage/index.ts';
+export { LocalTuneStorage, SyncedTuneStorage, type TuneStorage } from './storage/index.ts';
+export { TrainerTrialExecutor } from './train_trial/index.ts';
 export {
   CliReporter,
   type CliReporterOptions,
@@ -93,6 +101,7 @@ export {
   ResultGrid,
   type RunConfig,
   type TrialNaming,
+  type Tunable,
   type TuneConfig,
   Tuner,
   type TunerOptions,

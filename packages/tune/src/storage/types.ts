@@ -23,6 +23,8 @@ export interface TuneStorage {
   /** A local path for a trial's working folder (created). */
   localTrialDir(relPath: string): Promise<string>;
   remove(relPath: string): Promise<void>;
+  /** Wait until every change so far is durable (remote storage uploads in the background). */
+  flush?(): Promise<void>;
 }
 
 /** Written last into a checkpoint folder: a checkpoint without it is incomplete. */

@@ -426,6 +426,11 @@ export class TuneController {
   }
 
   private persist(): void {
+    this.writer.save(() => this.state());
+  }
+
+  /** The experiment state as it is now (built when the writer gets to it). */
+  private state(): ExperimentState {
     const s = this.settings;
     const state: ExperimentState = {
       version: 1,
@@ -458,7 +463,7 @@ export class TuneController {
       trialCounter: this.trialCounter,
       trials: this.trials.map(toData),
     };
-    this.writer.save(state);
+    return state;
   }
 
   snapshot(): ProgressSnapshot {

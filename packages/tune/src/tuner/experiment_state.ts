@@ -38,23 +38,27 @@ export interface ExperimentState {
  * newest snapshot is written (each snapshot is complete).
  */
 export class ExperimentStateWriter {
-  private next: string | undefined;
+  private next: (() => ExperimentState) | undefined;
   private running: Promise<void> | undefined;
   private failure: unknown;
 
   constructor(private readonly storage: TuneStorage) {}
 
-  save(state: ExperimentState): void {
-    this.next = JSON.stringify(state, null, 1);
+  /**
+   * Ask for a write. `build` runs when the write starts, so snapshots superseded while a write
+   * is in flight are never built or serialised (each built snapshot is complete and current).
+   */
+  save(build: () => ExperimentState): void {
+    this.next = build;
     this.running ??= this.drain();
   }
 
   private async drain(): Promise<void> {
     try {
       while (this.next !== undefined) {
-        const text = this.next;
+        const build = this.next;
         this.next = undefined;
-        await this.storage.writeText(EXPERIMENT_STATE_FILE, text);
+        await this.storage.writeText(EXPERIMENT_STATE_FILE, JSON.stringify(build(), null, 1));
       }
     } catch (error) {
       this.failure = error;

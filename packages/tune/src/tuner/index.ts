@@ -13,4 +13,4 @@ export {
 export { MetricScope, type Result, ResultGrid } from './result_grid.ts';
 export type { ControllerSettings } from './settings.ts';
 export type { TrialErrorInfo, TrialRecord } from './trial.ts';
-export { type FitOptions, Tuner } from './tuner.ts';
+export { type FitOptions, type Tunable, Tuner } from './tuner.ts';

@@ -1,7 +1,9 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '@manta/core';
+import { ConfigError, isInitialized } from '@manta/core';
 import { parseConfig } from '@manta/core/internal';
+import { DataParallelTrainer, joinUri, storageFor } from '@manta/train';
+import { ActorTrialExecutor, trainableMeta } from '../actor/index.ts';
 import { ExperimentNotFoundError, ExperimentStateError } from '../errors/index.ts';
 import { LocalTrialExecutor, type Trainable, type TrialExecutor, trainableName } from '../executor/index.ts';
 import { createScheduler, FIFOScheduler, type TrialScheduler, TrialStatus } from '../schedulers/index.ts';
@@ -15,7 +17,8 @@ import {
   serializeSpace,
   validateParamSpace,
 } from '../search/index.ts';
-import { LocalTuneStorage, type TuneStorage } from '../storage/index.ts';
+import { isRemotePath, LocalTuneStorage, SyncedTuneStorage, type TuneStorage } from '../storage/index.ts';
+import { TrainerTrialExecutor } from '../train_trial/index.ts';
 import {
   type RestoreOptions,
   type RunConfig,
@@ -24,7 +27,7 @@ import {
   tunerOptionsSchema,
 } from './config.ts';
 import { type ControllerResume, TuneController } from './controller.ts';
-import { readExperimentState } from './experiment_state.ts';
+import { EXPERIMENT_STATE_FILE, readExperimentState } from './experiment_state.ts';
 import { CliReporter, type ProgressReporter } from './progress.ts';
 import { errorFromInfo, type Result, ResultGrid } from './result_grid.ts';
 import type { ControllerSettings } from './settings.ts';
@@ -43,7 +46,34 @@ interface TunerParts {
   searcher: Searcher;
   scheduler: TrialScheduler;
   reporter: ProgressReporter | undefined;
+  /** The executor was made here (not passed in): fit() shuts it down at the end. */
+  ownsExecutor: boolean;
   resume?: ControllerResume;
+}
+
+/** What a Tuner tunes: a trainable (function or class) or a DataParallelTrainer. */
+export type Tunable = Trainable | DataParallelTrainer;
+
+/**
+ * The executor for a tunable: a trainer's trials run its fit() from here; a trainable declared
+ * with trainable(import.meta.url, fn) runs on cluster actors when Manta is initialized; anything
+ * else runs in this process.
+ */
+function defaultExecutor(tunable: Tunable, reuseActors: boolean): TrialExecutor {
+  if (tunable instanceof DataParallelTrainer) return new TrainerTrialExecutor(tunable);
+  if (isInitialized() && trainableMeta(tunable).descriptor)
+    return new ActorTrialExecutor(tunable, { reuseInstances: reuseActors });
+  return new LocalTrialExecutor(tunable, { reuseActors });
+}
+
+function nameOf(tunable: Tunable): string {
+  return tunable instanceof DataParallelTrainer ? 'DataParallelTrainer' : trainableName(tunable);
+}
+
+function storageAt(experimentPath: string): TuneStorage {
+  return isRemotePath(experimentPath)
+    ? SyncedTuneStorage.create(experimentPath)
+    : new LocalTuneStorage(experimentPath);
 }
 
 function timestamp(): string {
@@ -80,15 +110,16 @@ export class Tuner {
   /** Set only while Tuner.restore constructs its instance. */
   private static restoring: TunerParts | undefined;
 
-  constructor(trainable: Trainable, options: TunerOptions = {}) {
+  constructor(trainable: Tunable, options: TunerOptions = {}) {
     this.parts = Tuner.restoring ?? Tuner.build(trainable, options);
   }
 
-  private static build(trainable: Trainable, options: TunerOptions): TunerParts {
-    if (typeof trainable !== 'function') {
-      throw new ConfigError('Tuner needs a trainable: a function (config) => ... or a class with step()', [
-        'trainable',
-      ]);
+  private static build(trainable: Tunable, options: TunerOptions): TunerParts {
+    if (typeof trainable !== 'function' && !(trainable instanceof DataParallelTrainer)) {
+      throw new ConfigError(
+        'Tuner needs a trainable: a function (config) => ..., a class with step(), or a DataParallelTrainer',
+        ['trainable'],
+      );
     }
     const o = parseConfig(tunerOptionsSchema, options, 'Tuner options');
     const paramSpace: ParamSpace = o.paramSpace ?? {};
@@ -101,7 +132,7 @@ export class Tuner {
         'tuneConfig.mode',
       ]);
     }
-    const name = trainableName(trainable);
+    const name = nameOf(trainable);
     const experimentName = rc.name ?? `${name}_${timestamp()}`;
     const storagePath = rc.storagePath ?? join(homedir(), 'manta_results');
     const givenSearcher = resolveSearcher(tc.searchAlg);
@@ -136,8 +167,11 @@ export class Tuner {
     };
     return {
       settings,
-      storage: new LocalTuneStorage(join(resolve(storagePath), experimentName)),
-      executor: o.executor ?? new LocalTrialExecutor(trainable, { reuseActors: settings.reuseActors }),
+      storage: isRemotePath(storagePath)
+        ? storageAt(joinUri(storagePath, experimentName))
+        : storageAt(join(resolve(storagePath), experimentName)),
+      executor: o.executor ?? defaultExecutor(trainable, settings.reuseActors),
+      ownsExecutor: o.executor === undefined,
       searcher,
       scheduler,
       reporter: reporterFor(rc),
@@ -161,7 +195,12 @@ export class Tuner {
       p.reporter,
       p.resume,
     );
-    await this.controller.run(options.signal);
+    try {
+      await this.controller.run(options.signal);
+    } finally {
+      if (p.ownsExecutor) await p.executor.shutdown();
+      await p.storage.flush?.();
+    }
     return this.results();
   }
 
@@ -178,7 +217,9 @@ export class Tuner {
         metrics: t.lastResult,
         metricsHistory: t.history,
         checkpoint: t.checkpoint ? await storage.localCheckpointDir(t.checkpoint) : undefined,
-        path: join(storage.experimentPath, t.dirName),
+        path: isRemotePath(storage.experimentPath)
+          ? joinUri(storage.experimentPath, t.dirName)
+          : join(storage.experimentPath, t.dirName),
         error: t.error ? errorFromInfo(t.trialId, t.error) : undefined,
       });
     }
@@ -189,6 +230,14 @@ export class Tuner {
   }
 
   static async canRestore(path: string): Promise<boolean> {
+    if (isRemotePath(path)) {
+      const remote = storageFor(path);
+      try {
+        return await remote.exists(EXPERIMENT_STATE_FILE);
+      } finally {
+        await remote.close();
+      }
+    }
     return (await readExperimentState(new LocalTuneStorage(path))) !== undefined;
   }
 
@@ -198,9 +247,9 @@ export class Tuner {
    * (from their checkpoint) or restartErrored (from scratch); searcher and scheduler state
    * are restored.
    */
-  static async restore(path: string, trainable: Trainable, options: RestoreOptions = {}): Promise<Tuner> {
+  static async restore(path: string, trainable: Tunable, options: RestoreOptions = {}): Promise<Tuner> {
     const o = parseConfig(restoreOptionsSchema, options, 'Tuner.restore options');
-    const storage = new LocalTuneStorage(path);
+    const storage = isRemotePath(path) ? await SyncedTuneStorage.download(path) : new LocalTuneStorage(path);
     const state = await readExperimentState(storage);
     if (!state) throw new ExperimentNotFoundError(storage.experimentPath);
     if (state.version !== 1)
@@ -312,7 +361,8 @@ export class Tuner {
     Tuner.restoring = {
       settings,
       storage,
-      executor: o.executor ?? new LocalTrialExecutor(trainable, { reuseActors: tc.reuseActors }),
+      executor: o.executor ?? defaultExecutor(trainable, tc.reuseActors),
+      ownsExecutor: o.executor === undefined,
       searcher,
       scheduler,
       reporter: reporterFor(o.runConfig),

@@ -1,0 +1,1 @@
+export { TrainerTrialExecutor, trialTrainerConfig } from './executor.ts';
