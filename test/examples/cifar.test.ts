@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { listCheckpoints } from '@manta/train';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../examples/cifar/src/main.ts';
+import { runSweep } from '../../examples/cifar/src/tune.ts';
 
 const storage = mkdtempSync(join(tmpdir(), 'manta-cifar-'));
 afterAll(() => rmSync(storage, { recursive: true, force: true }));
@@ -27,4 +28,14 @@ describe('examples/cifar - the end-to-end demo in quick mode', () => {
     expect(resumed.tfjsAccuracy).toBeGreaterThan(0.3);
     expect(resumed.agreement).toBeGreaterThan(0.99);
   }, 240_000);
+
+  it('tune.ts: an ASHA sweep of trainer trials, then the best checkpoint evaluated on the test split', async () => {
+    const summary = await runSweep({ quick: true, samples: 4, storage, seed: 7 });
+    expect(summary.trials).toBe(4);
+    expect(summary.iterations).toBeGreaterThanOrEqual(4);
+    expect(summary.iterations).toBeLessThanOrEqual(12);
+    expect(summary.bestValAcc).toBeGreaterThan(0.3);
+    expect(summary.testAccuracy).toBeGreaterThan(0.3);
+    expect(Object.keys(summary.bestConfig)).toEqual(['trainLoopConfig']);
+  }, 300_000);
 });

@@ -57,4 +57,3 @@ describe('tune - a DataParallelTrainer as trainable', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
 });
-

@@ -3,10 +3,11 @@
  * readCifar10, this worker's shard, and augmentation (random crop with 4-pixel padding and
  * horizontal flip) as a mapBatches stage; batches come out as float32 NHWC in [0, 1].
  */
+
+import { join } from 'node:path';
 import { type Dataset, readCifar10 } from '@manta/data';
 import seedrandom from 'seedrandom';
 import { TEST_FILE, TRAIN_FILES } from './synthetic.ts';
-import { join } from 'node:path';
 
 export interface ImageBatch {
   /** NHWC float32 pixels in [0, 1]. */

@@ -6,7 +6,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import {
   allReduceMean,
   Checkpoint,
@@ -19,6 +18,7 @@ import {
   saveModelToDirectory,
   trainLoop,
 } from '@manta/train';
+import * as tf from '@tensorflow/tfjs';
 import { cifar, epochBatches, shardOf, testFile, trainFiles } from './data.ts';
 import { buildCifarModel } from './model.ts';
 

@@ -26,7 +26,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { cifar, epochBatches, testFile } from './data.ts';
 import { exportToOnnx } from './export-onnx.ts';
-import { accuracyOn, cifarLoop, type CifarLoopConfig } from './loop.ts';
+import { accuracyOn, type CifarLoopConfig, cifarLoop } from './loop.ts';
 import { predictTestSplit } from './predict.ts';
 import { ensureSyntheticCifar, hasCifarFiles } from './synthetic.ts';
 

@@ -4,9 +4,9 @@
  *   npx tsx examples/cifar/src/predict.ts --model runs/cifar/model.onnx --data-dir data/synthetic
  */
 import { writeFileSync } from 'node:fs';
+import { isMainModule } from '@manta/core';
 import { OnnxPredictor } from '@manta/data';
 import { Command } from 'commander';
-import { isMainModule } from '@manta/core';
 import { cifar, testFile } from './data.ts';
 
 export interface Predictions {

@@ -51,7 +51,9 @@ export class TrainerTrialExecutor implements TrialExecutor {
     const abort = new AbortController();
     this.aborts.set(request.trialId, abort);
     try {
-      const trainer = this.trainer.withOverrides(trialTrainerConfig(this.trainer.config, request.config, request));
+      const trainer = this.trainer.withOverrides(
+        trialTrainerConfig(this.trainer.config, request.config, request),
+      );
       await trainer.fit({
         signal: abort.signal,
         onReport: async ({ metrics, checkpoint }) => {
