@@ -9,9 +9,9 @@
  * Training and inference repetitions alternate, so that load from other processes falls on
  * both alike.
  */
-import * as tf from '@tensorflow/tfjs';
 import { get, init, shutdown } from '@manta/core';
 import { DataParallelTrainer, selectBackend } from '@manta/train';
+import * as tf from '@tensorflow/tfjs';
 import { buildCifarModel } from '../../../examples/cifar/src/model.ts';
 import { mlpSteps, throughputLoop } from '../fixtures/train.ts';
 import { type BenchContext, median } from '../harness.ts';
