@@ -5,6 +5,7 @@ import { listCheckpoints } from '@manta/train';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../examples/cifar/src/main.ts';
 import { runSweep } from '../../examples/cifar/src/tune.ts';
+import { startS3Server } from '../harness/s3.ts';
 
 const storage = mkdtempSync(join(tmpdir(), 'manta-cifar-'));
 afterAll(() => rmSync(storage, { recursive: true, force: true }));
@@ -38,4 +39,30 @@ describe('examples/cifar - the end-to-end demo in quick mode', () => {
     expect(summary.testAccuracy).toBeGreaterThan(0.3);
     expect(Object.keys(summary.bestConfig)).toEqual(['trainLoopConfig']);
   }, 300_000);
+
+  it('--storage s3://...: checkpoints go to S3 and --resume continues from there', async () => {
+    const s3 = await startS3Server({ buckets: ['runs'], process: true });
+    const saved = { ...process.env };
+    Object.assign(process.env, s3.env);
+    try {
+      const first = await runDemo({ quick: true, storage: 's3://runs/demo', name: 's3run', epochs: 1 });
+      expect(first.checkpoint).toBe('s3://runs/demo/s3run/checkpoint_000000');
+      expect(first.agreement).toBeGreaterThan(0.99);
+      const resumed = await runDemo({
+        quick: true,
+        storage: 's3://runs/demo',
+        name: 's3run',
+        epochs: 2,
+        resume: true,
+      });
+      expect(resumed.startEpoch).toBe(1);
+      expect(resumed.checkpoint).toBe('s3://runs/demo/s3run/checkpoint_000001');
+    } finally {
+      for (const key of Object.keys(s3.env)) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      await s3.stop();
+    }
+  }, 240_000);
 });
