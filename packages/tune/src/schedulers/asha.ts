@@ -3,7 +3,7 @@ import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import { createRng, type Rng, type TrialMetrics } from '../search/index.ts';
 import { chooseFifo } from './fifo.ts';
-import { MetricTarget, percentile, timeOf } from './metric.ts';
+import { MetricTarget, percentile, schedulerTargetOptions, timeOf } from './metric.ts';
 import {
   type SchedulerDecision,
   type SchedulerEffects,
@@ -15,9 +15,7 @@ import {
 
 const optionsSchema = z
   .strictObject({
-    timeAttr: z.string().min(1).optional(),
-    metric: z.string().min(1).optional(),
-    mode: z.enum(['min', 'max']).optional(),
+    ...schedulerTargetOptions,
     maxT: z.number().positive().optional(),
     gracePeriod: z.number().positive().optional(),
     reductionFactor: z.number().gt(1).optional(),

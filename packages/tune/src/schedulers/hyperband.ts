@@ -1,7 +1,7 @@
 import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import type { TrialMetrics } from '../search/index.ts';
-import { MetricTarget, timeOf } from './metric.ts';
+import { MetricTarget, schedulerTargetOptions, timeOf } from './metric.ts';
 import {
   type SchedulerDecision,
   type SchedulerEffects,
@@ -13,9 +13,7 @@ import {
 } from './types.ts';
 
 const optionsSchema = z.strictObject({
-  timeAttr: z.string().min(1).optional(),
-  metric: z.string().min(1).optional(),
-  mode: z.enum(['min', 'max']).optional(),
+  ...schedulerTargetOptions,
   maxT: z.number().positive().optional(),
   reductionFactor: z.number().gt(1).optional(),
   stopLastTrials: z.boolean().optional(),

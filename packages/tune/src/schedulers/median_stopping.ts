@@ -2,7 +2,7 @@ import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import type { TrialMetrics } from '../search/index.ts';
 import { chooseFifo } from './fifo.ts';
-import { MetricTarget, median, timeOf } from './metric.ts';
+import { MetricTarget, median, schedulerTargetOptions, timeOf } from './metric.ts';
 import {
   type SchedulerDecision,
   type SchedulerEffects,
@@ -13,9 +13,7 @@ import {
 } from './types.ts';
 
 const optionsSchema = z.strictObject({
-  timeAttr: z.string().min(1).optional(),
-  metric: z.string().min(1).optional(),
-  mode: z.enum(['min', 'max']).optional(),
+  ...schedulerTargetOptions,
   gracePeriod: z.number().min(0).optional(),
   minSamplesRequired: z.number().int().min(1).optional(),
   /** STOP (true, default) or PAUSE (false) a trial below the median. */

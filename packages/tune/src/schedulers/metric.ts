@@ -1,8 +1,16 @@
 import { ConfigError } from '@manta/core';
+import { z } from 'zod';
 import type { Mode, TrialMetrics } from '../search/index.ts';
 import type { SchedulerProperties } from './types.ts';
 
 /** Metric and mode a scheduler uses; its own options win, tuneConfig fills the gaps. */
+/** The options every scheduler takes: the time attribute, and the metric and mode to judge by. */
+export const schedulerTargetOptions = {
+  timeAttr: z.string().min(1).optional(),
+  metric: z.string().min(1).optional(),
+  mode: z.enum(['min', 'max']).optional(),
+};
+
 export class MetricTarget {
   constructor(
     private readonly owner: string,

@@ -3,7 +3,7 @@ import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import { createRng, type Rng, type TrialConfig, type TrialMetrics } from '../search/index.ts';
 import { chooseFifo } from './fifo.ts';
-import { MetricTarget, timeOf } from './metric.ts';
+import { MetricTarget, schedulerTargetOptions, timeOf } from './metric.ts';
 import { explore, type Mutations, mutationProblems } from './pbt_explore.ts';
 import {
   type SchedulerDecision,
@@ -16,9 +16,7 @@ import {
 
 const optionsSchema = z
   .strictObject({
-    timeAttr: z.string().min(1).optional(),
-    metric: z.string().min(1).optional(),
-    mode: z.enum(['min', 'max']).optional(),
+    ...schedulerTargetOptions,
     perturbationInterval: z.number().positive().optional(),
     burnInPeriod: z.number().min(0).optional(),
     hyperparamMutations: z.record(z.string(), z.unknown()).optional(),
