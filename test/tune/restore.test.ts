@@ -97,7 +97,9 @@ function checkRestore({ trials, beforeRestore, all }: Awaited<ReturnType<typeof 
       // A running one continues from its latest checkpoint: at most the iteration in flight repeats.
       expect(again.length).toBeGreaterThan(0);
       expect(again[0]).toBeGreaterThanOrEqual(reached);
-      expect(again[0]).toBeGreaterThan(1);
+      // A trial killed right after its first result may have had no checkpoint yet; one that got
+      // part-way (3+ results, checkpointed every iteration) must not start over.
+      if (reached >= 3) expect(again[0]).toBeGreaterThan(1);
       expect(again.at(-1)).toBe(10);
     }
   }
