@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Manta needs on a fresh Debian/Ubuntu machine: nats-server (apt) and the npm
 # packages. onnxruntime-node's install script would download a binary; the package already
-# ships CPU binaries, so its download is skipped.
+# ships CPU binaries, so its download is skipped. `--test` also installs what the tests need
+# beyond that: Debian's chromium, which the dashboard test drives headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -9,6 +10,9 @@ if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v ps >/dev/null || missing+=(procps)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { clusterStatus, get, init, NatsServerNotFoundError, shutdown } from '@manta/core';
@@ -140,6 +142,10 @@ describe('cluster - embedded cluster lifecycle and security', () => {
   });
 
   it('`manta status` prints nodes, used/total resources and live actors', async () => {
+    // A private sessions folder: `manta status` with no address reads the latest cluster started
+    // there, which must be this test's and not another cluster running on the machine.
+    const savedSessions = process.env.MANTA_SESSIONS_DIR;
+    process.env.MANTA_SESSIONS_DIR = mkdtempSync(join(tmpdir(), 'manta-status-'));
     await init({ numCpus: 2, logToDriver: false });
     try {
       const counter = await Counter.options({ name: 'status-demo' }).remote();
@@ -162,6 +168,9 @@ describe('cluster - embedded cluster lifecycle and security', () => {
       });
     } finally {
       await shutdown();
+      rmSync(process.env.MANTA_SESSIONS_DIR, { recursive: true, force: true });
+      if (savedSessions === undefined) delete process.env.MANTA_SESSIONS_DIR;
+      else process.env.MANTA_SESSIONS_DIR = savedSessions;
     }
   });
 

@@ -1,4 +1,4 @@
-import type { ClusterStatus } from '../head/index.ts';
+import type { ClusterStatus, TaskList } from '../head/index.ts';
 import { formatResources } from '../scheduler/resources.ts';
 
 /** A plain-text table: columns padded to their widest cell. */
@@ -84,5 +84,27 @@ export function listRows(status: ClusterStatus, what: 'nodes' | 'actors' | 'plac
         g.nodeIds.join(' '),
       ]),
     ),
+  };
+}
+
+/** Running and pending tasks (`manta list tasks`). */
+export function taskRows(list: TaskList) {
+  const shown = list.tasks.length;
+  const total = list.running + list.pending;
+  return {
+    json: list.tasks,
+    table:
+      table(
+        ['TASK', 'FUNCTION', 'STATE', 'NODE', 'WORKER', 'ATTEMPT'],
+        list.tasks.map((t) => [
+          t.taskId,
+          // An arrow function has no name of its own: say where it is defined instead.
+          t.name === 'anonymous' ? `${t.module.slice(t.module.lastIndexOf('/') + 1)}${t.key}` : t.name,
+          t.state,
+          t.nodeId ?? '',
+          t.workerId ?? '',
+          String(t.attempt),
+        ]),
+      ) + (shown < total ? `\n(${shown} of ${total} tasks shown)` : ''),
   };
 }

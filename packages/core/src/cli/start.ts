@@ -6,16 +6,26 @@ import { z } from 'zod';
 import { forgetDaemon, listDaemons, runDaemon } from '../cluster/daemon.ts';
 import { sessionsRoot } from '../cluster/session.ts';
 import { parseConfig } from '../config/index.ts';
-import { generateToken } from '../nats/index.ts';
+import { isLoopbackHost } from '../dashboard/security.ts';
+import { formatAddress, generateToken, parseServers } from '../nats/index.ts';
 import { detectResources } from '../node/index.ts';
 
 const StartSchema = z
   .object({
     head: z.boolean().optional(),
+    /** One nats:// URL, or every server of a NATS cluster, comma-separated (any one of them works). */
     address: z
       .string()
-      .regex(/^nats:\/\//, 'must be a nats:// URL')
+      .superRefine((address, ctx) => {
+        try {
+          parseServers(address);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .transform((address) => formatAddress(address))
       .optional(),
+    natsCluster: z.boolean().optional(),
     token: z.string().min(8, 'must be at least 8 characters').optional(),
     host: z.string(),
     port: z.coerce.number().int().min(1).max(65535).optional(),
@@ -23,11 +33,29 @@ const StartSchema = z
     numGpus: z.coerce.number().int().min(0).optional(),
     resources: z.string().optional(),
     block: z.boolean().optional(),
+    node: z.boolean().optional(),
+    dashboardPort: z.coerce.number().int().min(0).max(65535).optional(),
+    dashboardHost: z.string().min(1).optional(),
   })
   .refine((o) => o.head || o.address, {
     message: 'give --head to start a head, or --address (and --token) to join one',
   })
-  .refine((o) => o.head || o.token, { message: '--token is required to join a cluster', path: ['token'] });
+  .refine((o) => !o.natsCluster || (o.head && !o.address), {
+    message: '--nats-cluster starts a new NATS cluster for a head: give it with --head and without --address',
+    path: ['natsCluster'],
+  })
+  .refine((o) => (o.head && !o.address) || o.token, {
+    message: '--token is required to join a cluster, or to run a head on an existing NATS server',
+    path: ['token'],
+  })
+  .refine((o) => o.head || o.dashboardPort === undefined, {
+    message: 'the dashboard runs on the head: give --head with --dashboard-port',
+    path: ['dashboardPort'],
+  })
+  .refine((o) => o.dashboardPort !== undefined || o.dashboardHost === undefined, {
+    message: '--dashboard-host needs --dashboard-port',
+    path: ['dashboardHost'],
+  });
 
 export async function parseStartOptions(raw: Record<string, unknown>): Promise<void> {
   // A daemon started by `manta start` gets its token through the environment, never argv (ps shows argv).
@@ -53,10 +81,16 @@ export async function parseStartOptions(raw: Record<string, unknown>): Promise<v
     const record = await runDaemon({
       head: Boolean(options.head),
       address: options.address,
+      natsCluster: options.natsCluster,
       host: options.host,
       port: options.port,
       token,
       resources,
+      node: options.node,
+      dashboard:
+        options.dashboardPort === undefined
+          ? undefined
+          : { host: options.dashboardHost ?? '127.0.0.1', port: options.dashboardPort },
     });
     process.stdout.write(`${JSON.stringify(record)}\n`);
     return; // keeps running until SIGTERM
@@ -70,10 +104,14 @@ export async function parseStartOptions(raw: Record<string, unknown>): Promise<v
     options.host,
   ];
   if (options.head) args.push('--head');
+  if (options.natsCluster) args.push('--nats-cluster');
   if (options.address) args.push('--address', options.address);
+  if (options.node === false) args.push('--no-node');
   if (options.port) args.push('--port', String(options.port));
   args.push('--num-cpus', String(resources.CPU), '--num-gpus', String(resources.GPU ?? 0));
   if (options.resources) args.push('--resources', options.resources);
+  if (options.dashboardPort !== undefined) args.push('--dashboard-port', String(options.dashboardPort));
+  if (options.dashboardHost) args.push('--dashboard-host', options.dashboardHost);
   // The daemon's stderr goes to a file: inheriting ours would hold the caller's pipes open.
   mkdirSync(sessionsRoot(), { recursive: true, mode: 0o700 });
   const errorLog = join(sessionsRoot(), `daemon-${Date.now()}.err`);
@@ -94,13 +132,17 @@ export async function parseStartOptions(raw: Record<string, unknown>): Promise<v
   });
   child.stdout!.destroy();
   child.unref();
-  const record = JSON.parse(line) as { address: string; role: string; nodeId: string };
+  const record = JSON.parse(line) as { address: string; role: string; nodeId: string; dashboardUrl?: string };
   if (record.role === 'head') {
     process.stdout.write(
-      `Started the Manta head at ${record.address} (node ${record.nodeId}).\n` +
+      `Started the Manta head at ${record.address}${options.node === false ? ' (no node)' : ` (node ${record.nodeId})`}.\n` +
         `Token: ${token}\n` +
         `Join a node:   manta start --address ${record.address} --token ${token}\n` +
-        `Use it:        init({ address: '${record.address}', token: process.env.MANTA_TOKEN })\n`,
+        `Use it:        init({ address: '${record.address}', token: process.env.MANTA_TOKEN })\n` +
+        (record.dashboardUrl
+          ? `Dashboard:     ${record.dashboardUrl}` +
+            (isLoopbackHost(options.dashboardHost ?? '127.0.0.1') ? '\n' : ' (log in with the token)\n')
+          : ''),
     );
   } else {
     process.stdout.write(`Started node ${record.nodeId}, joined to ${record.address}.\n`);

@@ -1,9 +1,11 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
-import { Head, newId } from '../head/index.ts';
+import type { NatsConnection } from 'nats';
+import { type DashboardHandle, startClusterDashboard } from '../dashboard/index.ts';
+import { type Head, newId, startHead } from '../head/index.ts';
+import { JobSupervisor } from '../job/index.ts';
 import { createLogger } from '../logging/index.ts';
-import { type NatsServerHandle, startNatsServer } from '../nats/index.ts';
+import { connectNats, type NatsServerHandle, startNatsCluster, startNatsServer } from '../nats/index.ts';
 import { NodeAgent } from '../node/index.ts';
 import type { Resources } from '../protocol/index.ts';
 import { createSessionDir, removeSessionDir, sessionsRoot, writeClusterInfo } from './session.ts';
@@ -11,11 +13,18 @@ import { createSessionDir, removeSessionDir, sessionsRoot, writeClusterInfo } fr
 export interface DaemonOptions {
   /** Start the head: a nats-server, the head services and a node. Otherwise join `address`. */
   head: boolean;
+  /** One NATS URL, or every server of a NATS cluster, comma-separated. */
   address?: string;
+  /** With `head`: start a local 3-server NATS cluster instead of one nats-server. */
+  natsCluster?: boolean;
   host: string;
   port?: number;
   token: string;
   resources: Resources;
+  /** With `head`: run a node agent in this process too (default true). Without one the head restarts alone. */
+  node?: boolean;
+  /** Serve the dashboard (head only); loopback unless `host` says otherwise. */
+  dashboard?: { host: string; port: number };
 }
 
 export interface DaemonRecord {
@@ -24,6 +33,7 @@ export interface DaemonRecord {
   address: string;
   nodeId: string;
   sessionDir: string;
+  dashboardUrl?: string;
 }
 
 function daemonsDir(): string {
@@ -56,38 +66,49 @@ export function forgetDaemon(pid: number): void {
 export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
   const sessionDir = createSessionDir();
   const logDir = join(sessionDir, 'logs');
-  let server: NatsServerHandle | undefined;
+  let server: Pick<NatsServerHandle, 'stop'> | undefined;
   let address = options.address;
-  if (options.head) {
-    server = await startNatsServer({
+  if (options.head && options.natsCluster && !options.address) {
+    // Three routed nats-servers: the cluster goes on when one of them is lost.
+    const cluster = await startNatsCluster({
+      host: options.host,
+      ports: options.port ? [0, 1, 2].map((i) => options.port! + i) : undefined,
+      token: options.token,
+      storeDir: join(sessionDir, 'jetstream'),
+    });
+    server = cluster;
+    address = cluster.address;
+  } else if (options.head && !options.address) {
+    // (A head given --address runs on that NATS server, and can restart without it.)
+    const single = await startNatsServer({
       host: options.host,
       port: options.port,
       token: options.token,
       storeDir: join(sessionDir, 'jetstream'),
     });
-    address = server.url;
+    server = single;
+    address = single.url;
   }
   if (!address) throw new Error('a node needs --address');
   const connections: NatsConnection[] = [];
   let head: Head | undefined;
+  let dashboard: DashboardHandle | undefined;
   if (options.head) {
-    const headNc = await connect({
-      servers: address,
-      token: options.token,
-      name: 'manta-head',
-      maxReconnectAttempts: -1,
-    });
+    const headNc = await connectNats({ address, token: options.token, name: 'manta-head' });
     connections.push(headNc);
-    head = new Head(headNc, createLogger('head', 'head', logDir), { infeasible: 'wait' });
-    head.start();
+    // Cluster state goes to JetStream KV: a head restarted on the same NATS server picks it up.
+    const replicas = options.natsCluster || address.split(',').length >= 3 ? 3 : 1;
+    head = await startHead(headNc, createLogger('head', 'head', logDir), {
+      infeasible: 'wait',
+      persist: { replicas },
+    });
+    if (options.dashboard) {
+      const log = createLogger('dashboard', 'head', logDir);
+      dashboard = await startClusterDashboard(headNc, { ...options.dashboard, token: options.token }, log);
+    }
   }
   const nodeId = newId();
-  const nodeNc = await connect({
-    servers: address,
-    token: options.token,
-    name: `manta-node-${nodeId}`,
-    maxReconnectAttempts: -1,
-  });
+  const nodeNc = await connectNats({ address, token: options.token, name: `manta-node-${nodeId}` });
   connections.push(nodeNc);
   const node = new NodeAgent(nodeNc, createLogger('node', nodeId, logDir), {
     nodeId,
@@ -95,14 +116,29 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     address,
     token: options.token,
     logDir,
+    packagesDir: join(sessionDir, 'packages'),
   });
-  await node.start();
+  if (!options.head || options.node !== false) await node.start();
+  // Submitted jobs run on the head's machine, each in a folder of this session.
+  let jobs: JobSupervisor | undefined;
+  if (options.head) {
+    const jobsNc = await connectNats({ address, token: options.token, name: 'manta-jobs' });
+    connections.push(jobsNc);
+    jobs = new JobSupervisor(jobsNc, createLogger('jobs', 'head', logDir), {
+      jobsDir: join(sessionDir, 'jobs'),
+      address,
+      token: options.token,
+      nodeId,
+    });
+    await jobs.start();
+  }
   const record: DaemonRecord = {
     pid: process.pid,
     role: options.head ? 'head' : 'node',
     address,
     nodeId,
     sessionDir,
+    dashboardUrl: dashboard?.url,
   };
   mkdirSync(daemonsDir(), { recursive: true, mode: 0o700 });
   writeFileSync(join(daemonsDir(), `${process.pid}.json`), JSON.stringify(record), { mode: 0o600 });
@@ -116,6 +152,8 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     });
   }
   const stop = async () => {
+    await dashboard?.close();
+    await jobs?.stop();
     await node.stop();
     await head?.stop();
     for (const nc of connections) await nc.close().catch(() => undefined);
@@ -126,6 +164,9 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
-  process.once('exit', () => node.killAllNow());
+  process.once('exit', () => {
+    jobs?.killAllNow();
+    node.killAllNow();
+  });
   return record;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { type DashboardHandle, startClusterDashboard } from '../dashboard/index.ts';
 import { Head, type HeadOptions, newId } from '../head/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import { type NatsServerHandle, startNatsServer } from '../nats/index.ts';
@@ -12,6 +13,8 @@ export interface EmbeddedClusterOptions {
   logDir?: string;
   logToConsole?: boolean;
   head?: HeadOptions;
+  /** Serve the read-only dashboard on this loopback port (0: a free one). */
+  dashboard?: { port: number; host?: string };
 }
 
 /**
@@ -26,6 +29,7 @@ export class EmbeddedCluster {
     readonly sessionDir: string,
     readonly logDir: string,
     private readonly connections: NatsConnection[],
+    readonly dashboard?: DashboardHandle,
   ) {}
 
   get address(): string {
@@ -41,12 +45,21 @@ export class EmbeddedCluster {
     const logDir = options.logDir ?? join(sessionDir, 'logs');
     const server = await startNatsServer({ storeDir: join(sessionDir, 'jetstream') });
     const connections: NatsConnection[] = [];
+    const closers: (() => Promise<void>)[] = [];
     try {
       const headLog = createLogger('head', 'head', logDir);
       const headNc = await connect({ servers: server.url, token: server.token, name: 'manta-head' });
       connections.push(headNc);
       const head = new Head(headNc, headLog, options.head);
       head.start();
+      const dashboard = options.dashboard
+        ? await startClusterDashboard(
+            headNc,
+            { host: options.dashboard.host, port: options.dashboard.port, token: server.token },
+            createLogger('dashboard', 'head', logDir),
+          )
+        : undefined;
+      if (dashboard) closers.push(() => dashboard.close());
       const nodeId = newId();
       const nodeNc = await connect({
         servers: server.url,
@@ -70,8 +83,9 @@ export class EmbeddedCluster {
         sessionDir,
         startedAt: new Date().toISOString(),
       });
-      return new EmbeddedCluster(server, head, node, sessionDir, logDir, connections);
+      return new EmbeddedCluster(server, head, node, sessionDir, logDir, connections, dashboard);
     } catch (error) {
+      for (const close of closers) await close().catch(() => undefined);
       for (const nc of connections) await nc.close().catch(() => undefined);
       await server.stop();
       removeSessionDir(sessionDir);
@@ -80,6 +94,7 @@ export class EmbeddedCluster {
   }
 
   async stop(): Promise<void> {
+    await this.dashboard?.close();
     await this.node.stop();
     await this.head.stop();
     for (const nc of this.connections) await nc.close().catch(() => undefined);

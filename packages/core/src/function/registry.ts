@@ -1,3 +1,5 @@
+// module-map only (not job/index.ts): every worker loads this, and needs none of the job tooling.
+import { packageOf } from '../job/module-map.ts';
 import type { FunctionDescriptor } from '../protocol/index.ts';
 
 /**
@@ -20,7 +22,8 @@ export function registerDefinition(
   ordinals.set(moduleUrl, ordinal + 1);
   const key = name ?? `#${ordinal}`;
   definitions.set(`${moduleUrl}\u0000${key}`, definition);
-  return { module: moduleUrl, key, name: name ?? label };
+  const pkg = packageOf(moduleUrl);
+  return { module: moduleUrl, key, name: name ?? label, ...(pkg && { pkg }) };
 }
 
 export function lookupDefinition(descriptor: FunctionDescriptor): unknown {

@@ -13,6 +13,7 @@ import {
   ActorSpecSchema,
   EmptySchema,
   NodeHeartbeatSchema,
+  type NodeRegister,
   NodeRegisterSchema,
   PlacementGroupCreateSchema,
   PlacementGroupIdSchema,
@@ -22,6 +23,7 @@ import {
   request,
   Subjects,
   TaskDoneSchema,
+  TaskReconcileSchema,
   type TaskSpec,
   TaskSpecSchema,
   WorkerExitedSchema,
@@ -31,6 +33,8 @@ import { add, formatResources, subtract } from '../scheduler/resources.ts';
 import type { ActorRecord, Job, NodeRecord, WorkerRecord } from './cluster-state.ts';
 import { chooseNode, feasible } from './placement.ts';
 import { type BundleClaim, PlacementGroups } from './placement-groups.ts';
+import { Recovery } from './recovery.ts';
+import { type HeadState, type HeadStateStore, StateKeys } from './state-store.ts';
 
 export interface HeadOptions {
   /** What to do with a request no node can ever satisfy: fail it at once, or wait for a node. */
@@ -39,6 +43,10 @@ export interface HeadOptions {
   nodeTimeoutMs?: number;
   /** Idle task workers kept per node beyond which finished workers are stopped. */
   maxIdleWorkersPerNode?: number;
+  /** Where nodes, actors and placement groups are kept so a restarted head can go on. */
+  store?: HeadStateStore;
+  /** The state a previous head stored, to pick the cluster up from. */
+  restored?: HeadState;
 }
 
 export function newId(): string {
@@ -65,6 +73,11 @@ export class Head {
   private readonly infeasible: 'fail' | 'wait';
   private readonly nodeTimeoutMs: number;
   private readonly maxIdleWorkersPerNode: number;
+  /** This head's identity: a restarted head has a new one. */
+  readonly epoch = newId();
+  private readonly store: HeadStateStore | undefined;
+  private readonly recovery: Recovery;
+  private readonly reregisterAsked = new Map<string, number>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -74,6 +87,28 @@ export class Head {
     this.infeasible = options.infeasible ?? 'fail';
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
     this.maxIdleWorkersPerNode = options.maxIdleWorkersPerNode ?? 16;
+    this.store = options.store;
+    this.recovery = new Recovery(
+      {
+        nodes: this.nodes,
+        workers: this.workers,
+        actors: this.actors,
+        names: this.names,
+        groups: this.groups,
+        pendingActors: this.pendingActors,
+        maxIdleWorkersPerNode: this.maxIdleWorkersPerNode,
+        killWorker: (worker) => this.killWorker(worker),
+        release: (worker) => this.release(worker),
+        setActorState: (record, state, reason) => this.setActorState(record, state, reason),
+        onActorWorkerLost: (actorId, reason) => this.onActorWorkerLost(actorId, reason),
+        persistActor: (record) => void this.persistActor(record.spec.actorId),
+        schedule: () => this.schedule(),
+        recovered: () => this.nc.publish(Subjects.headReady, encode({ epoch: this.epoch })),
+        describe: (workerId, timeoutMs) => request(this.nc, Subjects.workerDescribe(workerId), {}, timeoutMs),
+      },
+      log,
+    );
+    if (options.restored) this.recovery.restore(options.restored);
   }
 
   start(): void {
@@ -91,7 +126,9 @@ export class Head {
     );
     on.push(serve(nc, Subjects.taskDone, TaskDoneSchema, log, (m) => this.onTaskDone(m.workerId, m.taskId)));
     on.push(
-      serve(nc, Subjects.workerReady, WorkerReadySchema, log, (m) => this.onWorkerReady(m.workerId, m.pid)),
+      serve(nc, Subjects.workerReady, WorkerReadySchema, log, (m) =>
+        this.onWorkerReady(m.workerId, m.pid, m.idle),
+      ),
     );
     on.push(
       serve(nc, Subjects.workerExited, WorkerExitedSchema, log, (m) =>
@@ -117,6 +154,12 @@ export class Head {
     );
     on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
     on.push(
+      serve(nc, Subjects.taskReconcile, TaskReconcileSchema, log, (m, msg) =>
+        replyOk(msg, { unknown: this.unknownTasks(m.taskIds) }),
+      ),
+    );
+    on.push(serve(nc, Subjects.listTasks, EmptySchema, log, (_m, msg) => replyOk(msg, this.taskList())));
+    on.push(
       serve(nc, Subjects.groupCreate, PlacementGroupCreateSchema, log, (m, msg) =>
         this.onGroupCreate(m, msg),
       ),
@@ -133,20 +176,50 @@ export class Head {
     );
     this.livenessTimer = setInterval(() => this.checkLiveness(), 1000);
     this.livenessTimer.unref();
+    // Nodes that served an earlier head register again, reporting their workers.
+    nc.publish(Subjects.headStarted, encode({ epoch: this.epoch }));
+    this.recovery.begin();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.livenessTimer);
     for (const sub of this.subscriptions) sub.unsubscribe();
+    await this.store?.flush();
+  }
+
+  // ---- durable state -----------------------------------------------------------------------
+
+  private persistNode(nodeId: string): void {
+    void this.store?.write(StateKeys.node(nodeId), () => {
+      const n = this.nodes.get(nodeId);
+      return n && { nodeId, hostname: n.hostname, pid: n.pid, total: n.total, alive: n.alive };
+    });
+  }
+
+  private persistActor(actorId: string): Promise<void> | undefined {
+    return this.store?.write(StateKeys.actor(actorId), () => {
+      const a = this.actors.get(actorId);
+      if (!a) return undefined;
+      const { spec, state, incarnation, restarts, workerId, nodeId, claimIndex, error, reason } = a;
+      return { spec, state, incarnation, restarts, workerId, nodeId, claimIndex, error, reason };
+    });
+  }
+
+  private persistGroup(groupId: string): Promise<void> | undefined {
+    return this.store?.write(StateKeys.group(groupId), () => this.groups.stored(groupId));
   }
 
   // ---- nodes -------------------------------------------------------------------------------
 
-  private onNodeRegister(
-    m: { nodeId: string; resources: Resources; hostname: string; pid: number },
-    msg: Msg,
-  ): void {
-    this.nodes.set(m.nodeId, {
+  private onNodeRegister(m: NodeRegister, msg: Msg): void {
+    const known = this.nodes.get(m.nodeId);
+    if (known?.alive && !this.recovery.awaiting(m.nodeId)) {
+      // Registered already (it heard a head start that was this one): nothing changed.
+      known.lastHeartbeat = Date.now();
+      replyOk(msg, { nodeId: m.nodeId, epoch: this.epoch });
+      return;
+    }
+    const node: NodeRecord = {
       nodeId: m.nodeId,
       hostname: m.hostname,
       pid: m.pid,
@@ -155,15 +228,30 @@ export class Head {
       alive: true,
       lastHeartbeat: Date.now(),
       idleWorkers: [],
-    });
-    this.log.info({ nodeId: m.nodeId, resources: m.resources }, 'node registered');
-    replyOk(msg, { nodeId: m.nodeId });
+    };
+    this.nodes.set(m.nodeId, node);
+    this.persistNode(m.nodeId);
+    this.log.info(
+      { nodeId: m.nodeId, resources: m.resources, workers: m.workers?.length ?? 0, known: Boolean(known) },
+      'node registered',
+    );
+    replyOk(msg, { nodeId: m.nodeId, epoch: this.epoch });
+    // A node that served an earlier head (or was declared dead) brings its live workers along.
+    if (known || m.workers?.length) this.recovery.reconcileNode(node, m.workers ?? []);
     this.schedule();
   }
 
   private onHeartbeat(nodeId: string): void {
     const node = this.nodes.get(nodeId);
-    if (node?.alive) node.lastHeartbeat = Date.now();
+    if (node?.alive && !this.recovery.awaiting(nodeId)) {
+      node.lastHeartbeat = Date.now();
+      return;
+    }
+    // A node this head has not registered (it missed the head-started event): ask it, now and then.
+    const now = Date.now();
+    if (now - (this.reregisterAsked.get(nodeId) ?? 0) < 2000) return;
+    this.reregisterAsked.set(nodeId, now);
+    this.nc.publish(Subjects.nodeReregister(nodeId), encode({ epoch: this.epoch }));
   }
 
   private checkLiveness(): void {
@@ -172,14 +260,18 @@ export class Head {
       if (node.alive && now - node.lastHeartbeat > this.nodeTimeoutMs) {
         this.log.warn({ nodeId: node.nodeId }, 'node missed heartbeats: marked dead');
         node.alive = false;
+        node.recovering = false;
+        this.persistNode(node.nodeId);
         for (const worker of [...this.workers.values()]) {
           if (worker.nodeId === node.nodeId) this.onWorkerExited(worker.workerId, null, 'NODE_DEAD');
         }
         // Groups that lost a bundle are placed again; their jobs on other nodes restart with them.
         for (const group of this.groups.onNodeDead(node.nodeId, this.nodes)) {
+          void this.persistGroup(group.groupId);
           for (const worker of this.workers.values())
             if (worker.claim?.groupId === group.groupId) this.killWorker(worker);
         }
+        this.recovery.nodeDead(node.nodeId);
         this.schedule();
       }
     }
@@ -219,6 +311,7 @@ export class Head {
 
   private onTaskDone(workerId: string, taskId: string): void {
     const worker = this.workers.get(workerId);
+    if (worker?.state === 'recovering') this.recovery.taskDone(worker, taskId);
     if (worker?.job?.kind !== 'task' || worker.job.spec.taskId !== taskId) return;
     this.release(worker);
     worker.job = undefined;
@@ -242,8 +335,13 @@ export class Head {
 
   // ---- workers -----------------------------------------------------------------------------
 
-  private onWorkerReady(workerId: string, pid: number): void {
+  private onWorkerReady(workerId: string, pid: number, idle?: boolean): void {
     const worker = this.workers.get(workerId);
+    // A worker without a job after a NATS disruption: the job sent to it was lost, send it again.
+    if (idle && worker?.state === 'busy' && worker.job) {
+      this.dispatch(worker, worker.job);
+      return;
+    }
     if (worker?.state !== 'starting') return;
     worker.pid = pid;
     if (worker.job) {
@@ -268,14 +366,15 @@ export class Head {
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.log.warn({ workerId, job: job.kind, how }, 'worker exited with a job');
     if (job.kind === 'task')
-      this.retryOrFail(job.spec, `the worker running ${job.spec.fn.name} died (${how})`);
+      this.retryOrFail(job.spec, `the worker running ${job.spec.fn.name} died (${how})`, job.argsDropped);
     else this.onActorWorkerLost(job.actorId, `the actor's worker process died (${how})`);
     this.schedule();
   }
 
-  private retryOrFail(spec: TaskSpec, reason: string): void {
+  private retryOrFail(spec: TaskSpec, reason: string, argsDropped = false): void {
     const attempts = spec.attempt + 1;
-    if (spec.maxRetries === -1 || spec.attempt < spec.maxRetries) {
+    if (argsDropped) reason += '; it ran across a head restart and its arguments were too large to keep';
+    else if (spec.maxRetries === -1 || spec.attempt < spec.maxRetries) {
       this.log.info({ taskId: spec.taskId, attempt: attempts }, 'retrying task');
       this.pendingTasks.push({ ...spec, attempt: attempts });
       return;
@@ -309,6 +408,7 @@ export class Head {
   /** Places every pending actor and task that fits somewhere now; the rest keep waiting in order. */
   private schedule(): void {
     for (const group of this.groups.placePending(this.nodes)) {
+      void this.persistGroup(group.groupId);
       for (const waiter of group.waiters.splice(0)) replyOk(waiter, { nodeIds: group.nodeIds });
     }
     for (let i = 0; i < this.pendingActors.length; ) {
@@ -329,6 +429,8 @@ export class Head {
         continue;
       }
       record.nodeId = place.node.nodeId;
+      record.claimIndex = place.claim?.index;
+      void this.persistActor(actorId);
       this.startWorker(place.node, { kind: 'actor', actorId }, { ...record.spec.resources }, place.claim);
     }
     for (let i = 0; i < this.pendingTasks.length; ) {
@@ -398,6 +500,7 @@ export class Head {
       return;
     }
     record.workerId = worker.workerId;
+    void this.persistActor(record.spec.actorId);
     publishFramed(
       this.nc,
       Subjects.workerExec(worker.workerId),
@@ -408,8 +511,11 @@ export class Head {
   // ---- actors ------------------------------------------------------------------------------
 
   private onActorCreate(spec: ActorSpec, msg: Msg): void {
-    if (this.actors.has(spec.actorId)) {
-      replyError(msg, new Error(`actor ${spec.actorId} already exists`));
+    const existing = this.actors.get(spec.actorId);
+    if (existing) {
+      // A repeat of a create whose reply was lost to a NATS disruption (see protocol/rpc.ts).
+      if (existing.spec.owner === spec.owner) replyOk(msg, { actorId: spec.actorId });
+      else replyError(msg, new Error(`actor ${spec.actorId} already exists`));
       return;
     }
     if (spec.name !== undefined) {
@@ -432,7 +538,10 @@ export class Head {
     this.actors.set(spec.actorId, { spec, state: 'PENDING', incarnation: 0, restarts: 0 });
     if (spec.name !== undefined) this.names.set(spec.name, spec.actorId);
     this.pendingActors.push(spec.actorId);
-    replyOk(msg, { actorId: spec.actorId });
+    // The creator hears of its actor only once it is stored: a head restart cannot lose it.
+    const stored = this.persistActor(spec.actorId);
+    if (stored) void stored.then(() => replyOk(msg, { actorId: spec.actorId }));
+    else replyOk(msg, { actorId: spec.actorId });
     this.schedule();
   }
 
@@ -507,6 +616,7 @@ export class Head {
       }
     }
     this.log.info({ actorId: record.spec.actorId, state, reason }, 'actor state');
+    void this.persistActor(record.spec.actorId);
     this.nc.publish(`${Subjects.actorEvents}.${record.spec.actorId}`, encode(this.actorEvent(record)));
   }
 
@@ -532,7 +642,8 @@ export class Head {
     msg: Msg,
   ): void {
     if (this.groups.groups.has(m.groupId)) {
-      replyError(msg, new Error(`placement group ${m.groupId} exists`));
+      // Ids are the creator's random ones: a repeat of a create whose reply was lost.
+      replyOk(msg, { groupId: m.groupId });
       return;
     }
     if (
@@ -553,7 +664,9 @@ export class Head {
       return;
     }
     this.groups.create(m.groupId, m.bundles, m.strategy, m.name);
-    replyOk(msg, { groupId: m.groupId });
+    const stored = this.persistGroup(m.groupId);
+    if (stored) void stored.then(() => replyOk(msg, { groupId: m.groupId }));
+    else replyOk(msg, { groupId: m.groupId });
     this.schedule();
   }
 
@@ -573,6 +686,7 @@ export class Head {
   private onGroupRemove(groupId: string, msg: Msg): void {
     const group = this.groups.remove(groupId, this.nodes);
     if (group) {
+      void this.persistGroup(groupId);
       for (const waiter of group.waiters.splice(0))
         replyError(waiter, new Error(`placement group ${groupId} was removed`));
       for (const record of this.actors.values()) {
@@ -588,8 +702,46 @@ export class Head {
 
   // ---- status ------------------------------------------------------------------------------
 
+  /** Running (or starting) and pending tasks, for `manta list tasks`; at most `limit` of each. */
+  taskList(limit = 2000) {
+    const running = [...this.workers.values()].flatMap((w) =>
+      w.job?.kind === 'task' ? [{ spec: w.job.spec, worker: w }] : [],
+    );
+    const row = (spec: TaskSpec, state: string, worker?: { workerId: string; nodeId: string }) => ({
+      taskId: spec.taskId,
+      name: spec.fn.name,
+      module: spec.fn.module,
+      key: spec.fn.key,
+      state,
+      nodeId: worker?.nodeId,
+      workerId: worker?.workerId,
+      attempt: spec.attempt,
+      owner: spec.owner,
+      resources: spec.resources,
+    });
+    return {
+      tasks: [
+        ...running
+          .slice(0, limit)
+          .map(({ spec, worker }) => row(spec, worker.state === 'busy' ? 'RUNNING' : 'STARTING', worker)),
+        ...this.pendingTasks.slice(0, limit).map((spec) => row(spec, 'PENDING')),
+      ],
+      running: running.length,
+      pending: this.pendingTasks.length,
+    };
+  }
+
+  /** Those of an owner's task ids this head neither queues nor runs (lost in a head restart). */
+  private unknownTasks(taskIds: string[]): string[] {
+    const known = new Set(this.pendingTasks.map((t) => t.taskId));
+    for (const worker of this.workers.values())
+      if (worker.job?.kind === 'task') known.add(worker.job.spec.taskId);
+    return taskIds.filter((id) => !known.has(id));
+  }
+
   status() {
     return {
+      head: { epoch: this.epoch, recovering: this.recovery.recovering },
       nodes: [...this.nodes.values()].map((n) => ({
         nodeId: n.nodeId,
         hostname: n.hostname,
@@ -620,3 +772,4 @@ export class Head {
 }
 
 export type ClusterStatus = ReturnType<Head['status']>;
+export type TaskList = ReturnType<Head['taskList']>;

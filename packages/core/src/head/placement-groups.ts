@@ -3,6 +3,7 @@ import { type PlacementStrategy, placeBundles } from '../placement/bundles.ts';
 import type { Resources } from '../protocol/index.ts';
 import { add, fits, subtract } from '../scheduler/resources.ts';
 import type { NodeRecord } from './cluster-state.ts';
+import type { StoredGroup } from './state-store.ts';
 
 export interface GroupRecord {
   groupId: string;
@@ -50,6 +51,27 @@ export class PlacementGroups {
     return record;
   }
 
+  /** A group as a restarted head found it stored; the free part of its bundles is rebuilt later. */
+  restore(stored: StoredGroup): GroupRecord {
+    const record: GroupRecord = {
+      ...stored,
+      bundles: stored.bundles.map((b) => ({ ...b })),
+      nodeIds: [...stored.nodeIds],
+      available: stored.state === 'CREATED' ? stored.bundles.map(() => ({})) : [],
+      waiters: [],
+    };
+    this.groups.set(stored.groupId, record);
+    return record;
+  }
+
+  /** The durable part of a group (undefined once removed). */
+  stored(groupId: string): StoredGroup | undefined {
+    const g = this.groups.get(groupId);
+    if (!g || g.state === 'REMOVED') return undefined;
+    const { name, bundles, strategy, state, generation, nodeIds } = g;
+    return { groupId, name, bundles, strategy, state, generation, nodeIds };
+  }
+
   /** True when the bundles could fit the cluster's total resources at all. */
   feasible(nodes: NodeRecord[], bundles: Resources[], strategy: PlacementStrategy): boolean {
     const totals = nodes.filter((n) => n.alive).map((n) => ({ nodeId: n.nodeId, free: n.total }));
@@ -62,7 +84,7 @@ export class PlacementGroups {
     for (const group of this.groups.values()) {
       if (group.state !== 'PENDING') continue;
       const alive = [...nodes.values()]
-        .filter((n) => n.alive)
+        .filter((n) => n.alive && !n.recovering)
         .map((n) => ({ nodeId: n.nodeId, free: n.available }));
       const placement = placeBundles(alive, group.bundles, group.strategy);
       if (!placement) continue;

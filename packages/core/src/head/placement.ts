@@ -14,7 +14,7 @@ export function chooseNode(
   let best: NodeRecord | undefined;
   let bestScore = -Infinity;
   for (const node of nodes) {
-    if (!node.alive || !fits(request, node.available)) continue;
+    if (!node.alive || node.recovering || !fits(request, node.available)) continue;
     const score = (wantIdleWorker && node.idleWorkers.length > 0 ? 1e9 : 0) + (node.available.CPU ?? 0);
     if (score > bestScore) {
       best = node;

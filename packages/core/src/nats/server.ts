@@ -106,7 +106,8 @@ const WATCHDOG =
   'exec 3<&0; bin="$1"; shift; "$bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' EXIT TERM INT; ' +
   '(cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid';
 
-function launch(binary: string, args: string[]): Promise<ChildProcess> {
+/** Starts nats-server under the watchdog; resolves once it logs that it is ready. */
+export function launch(binary: string, args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', WATCHDOG, 'nats-watchdog', binary, ...args], {
       stdio: ['pipe', 'ignore', 'pipe'],
@@ -138,8 +139,13 @@ function launch(binary: string, args: string[]): Promise<ChildProcess> {
 }
 
 function writeAuthConfig(dir: string, token: string): string {
-  const file = join(dir, 'auth.conf');
-  writeFileSync(file, `authorization {\n  token: ${JSON.stringify(token)}\n}\n`, { mode: 0o600 });
+  return writePrivateConfig(dir, 'auth.conf', `authorization {\n  token: ${JSON.stringify(token)}\n}\n`);
+}
+
+/** Writes a nats-server config file only its owner can read (it holds secrets). */
+export function writePrivateConfig(dir: string, name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
 

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
+import { sessionsRoot } from '../cluster/session.ts';
 import { encode } from '../codec/index.ts';
+import { ensurePackage } from '../job/packages.ts';
+import { type JobStoreHandles, openJobStore } from '../job/store.ts';
 import type { Logger } from '../logging/index.ts';
-import { serve } from '../nats/index.ts';
+import { disruptions, parseServers, serve } from '../nats/index.ts';
 import { type Resources, replyError, replyOk, request, Subjects } from '../protocol/index.ts';
 
 export interface NodeAgentOptions {
@@ -22,7 +25,12 @@ export interface NodeAgentOptions {
   /** Working directory for worker processes. */
   cwd?: string;
   heartbeatMs?: number;
+  /** Where job packages are unpacked for this node's workers (default: <sessions root>/packages). */
+  packagesDir?: string;
 }
+
+/** Exit reports kept to re-send after a NATS disruption. */
+const RECENT_EXITS = 64;
 
 const workerMain = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
@@ -37,6 +45,10 @@ export class NodeAgent {
   private readonly subscriptions: Subscription[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Recent worker ids and exit reports, for repeats of spawn requests and re-sends after a disruption. */
+  private readonly spawned = new Set<string>();
+  private readonly exits = new Map<string, Uint8Array>();
+  private jobStore: Promise<JobStoreHandles> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -58,7 +70,8 @@ export class NodeAgent {
         this.log,
         (m, msg) => {
           try {
-            this.spawnWorker(m.workerId);
+            // A repeat after a disruption (the reply was lost) must not start a second process.
+            if (!this.spawned.has(m.workerId)) this.spawnWorker(m.workerId);
             replyOk(msg);
           } catch (error) {
             replyError(msg, error);
@@ -68,14 +81,31 @@ export class NodeAgent {
       serve(this.nc, Subjects.nodeKillWorker(nodeId), z.object({ workerId: z.string() }), this.log, (m) => {
         this.children.get(m.workerId)?.kill('SIGKILL');
       }),
+      serve(
+        this.nc,
+        Subjects.nodePackage(nodeId),
+        z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+        this.log,
+        async (m, msg) => {
+          try {
+            this.jobStore ??= openJobStore(this.nc);
+            const packagesDir = this.options.packagesDir ?? join(sessionsRoot(), 'packages');
+            replyOk(msg, { dir: await ensurePackage(await this.jobStore, m.hash, packagesDir) });
+          } catch (error) {
+            this.jobStore = undefined;
+            replyError(msg, error);
+          }
+        },
+      ),
+    );
+    disruptions(this.nc).onRecover(() => this.resync());
+    // A restarted head asks every node to register again, reporting the workers it has.
+    this.subscriptions.push(
+      this.nc.subscribe(Subjects.headStarted, { callback: () => void this.reregister() }),
+      this.nc.subscribe(Subjects.nodeReregister(nodeId), { callback: () => void this.reregister() }),
     );
     await this.nc.flush();
-    const registration = {
-      nodeId,
-      resources: this.options.resources,
-      hostname: hostname(),
-      pid: process.pid,
-    };
+    const registration = this.registration();
     for (let attempt = 0; ; attempt++) {
       try {
         await request(this.nc, Subjects.nodeRegister, registration, 2000);
@@ -91,6 +121,38 @@ export class NodeAgent {
     this.heartbeat.unref();
   }
 
+  private registration() {
+    return {
+      nodeId: this.options.nodeId,
+      resources: this.options.resources,
+      hostname: hostname(),
+      pid: process.pid,
+      workers: [...this.children].map(([workerId, child]) => ({ workerId, pid: child.pid ?? 0 })),
+    };
+  }
+
+  private registering: Promise<void> | undefined;
+
+  /** Registers with a new head, reporting the live workers; retried while the node runs. */
+  private reregister(): Promise<void> {
+    this.registering ??= (async () => {
+      try {
+        while (!this.stopping && !this.nc.isClosed()) {
+          try {
+            await request(this.nc, Subjects.nodeRegister, this.registration(), 5000);
+            return;
+          } catch (error) {
+            this.log.warn({ err: error }, 'registering with the head failed; retrying');
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      } finally {
+        this.registering = undefined;
+      }
+    })();
+    return this.registering;
+  }
+
   /** Pids of the live worker processes, by worker id. */
   workerPids(): Map<string, number> {
     return new Map([...this.children].map(([id, child]) => [id, child.pid!]));
@@ -99,7 +161,7 @@ export class NodeAgent {
   private spawnWorker(workerId: string): void {
     const env = {
       ...process.env,
-      MANTA_ADDRESS: this.options.address,
+      MANTA_ADDRESS: this.workerAddress(),
       MANTA_TOKEN: this.options.token ?? '',
       MANTA_WORKER_ID: workerId,
       MANTA_NODE_ID: this.options.nodeId,
@@ -111,6 +173,8 @@ export class NodeAgent {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.children.set(workerId, child);
+    this.spawned.add(workerId);
+    if (this.spawned.size > 10_000) this.spawned.delete(this.spawned.values().next().value!);
     const sink = this.logSink(workerId);
     const forward = (stream: NodeJS.ReadableStream, console: NodeJS.WriteStream) => {
       stream.on('data', (chunk: Buffer) => {
@@ -133,24 +197,35 @@ export class NodeAgent {
     child.once('error', (error) => {
       this.log.error({ workerId, err: error }, 'worker process failed to start');
       if (this.children.delete(workerId) && !this.stopping && !this.nc.isClosed()) {
-        this.nc.publish(
-          Subjects.workerExited,
-          encode({ workerId, nodeId: this.options.nodeId, code: null, signal: 'SPAWN_ERROR' }),
-        );
+        this.reportExit(workerId, null, 'SPAWN_ERROR');
       }
     });
     child.once('exit', (code, signal) => {
       if (!this.children.delete(workerId)) return; // already reported by 'error'
       sink?.end();
       this.log.info({ workerId, code, signal }, 'worker exited');
-      if (!this.stopping && !this.nc.isClosed()) {
-        this.nc.publish(
-          Subjects.workerExited,
-          encode({ workerId, nodeId: this.options.nodeId, code, signal }),
-        );
-      }
+      if (!this.stopping && !this.nc.isClosed()) this.reportExit(workerId, code, signal);
     });
     this.log.info({ workerId, pid: child.pid }, 'worker started');
+  }
+
+  /** Our address plus the servers the NATS cluster told us of, so a worker can start when ours is down. */
+  private workerAddress(): string {
+    const learned = (this.nc.info?.connect_urls ?? []).map((url) => `nats://${url}`);
+    return [...new Set([...parseServers(this.options.address), ...learned])].join(',');
+  }
+
+  private reportExit(workerId: string, code: number | null, signal: string | null): void {
+    const report = encode({ workerId, nodeId: this.options.nodeId, code, signal });
+    this.exits.set(workerId, report);
+    if (this.exits.size > RECENT_EXITS) this.exits.delete(this.exits.keys().next().value!);
+    this.nc.publish(Subjects.workerExited, report);
+  }
+
+  /** After a NATS disruption: exit reports may have been lost; the head ignores repeats. */
+  private resync(): void {
+    if (this.stopping) return;
+    for (const report of this.exits.values()) this.nc.publish(Subjects.workerExited, report);
   }
 
   private logSink(workerId: string): WriteStream | undefined {

@@ -14,6 +14,7 @@ export {
   FetchSchema,
   type FunctionDescriptor,
   FunctionDescriptorSchema,
+  HeadEventSchema,
   NodeHeartbeatSchema,
   type NodeRegister,
   NodeRegisterSchema,
@@ -27,12 +28,16 @@ export {
   type ResultMessage,
   ResultSchema,
   TaskDoneSchema,
+  TaskReconcileSchema,
   type TaskSpec,
   TaskSpecSchema,
+  type WorkerDescription,
+  WorkerDescriptionSchema,
   type WorkerExec,
   WorkerExecSchema,
   WorkerExitedSchema,
   WorkerReadySchema,
+  WorkerReportSchema,
 } from './messages.ts';
-export { replyError, replyOk, request } from './rpc.ts';
+export { headWaitMs, replyError, replyOk, request } from './rpc.ts';
 export { Subjects } from './subjects.ts';

@@ -18,6 +18,13 @@ export const FunctionDescriptorSchema = z.object({
   module: z.string().min(1).max(4096),
   key: z.string().min(1).max(256),
   name: z.string().max(256),
+  /** Set when the module is in a job's package: workers load it from their own copy (job/module-map.ts). */
+  pkg: z
+    .object({
+      hash: z.string().regex(/^[0-9a-f]{64}$/),
+      root: z.string().min(1).max(4096),
+    })
+    .optional(),
 });
 export type FunctionDescriptor = z.infer<typeof FunctionDescriptorSchema>;
 
@@ -73,18 +80,28 @@ export const ActorSpecSchema = z.object({
 });
 export type ActorSpec = z.infer<typeof ActorSpecSchema>;
 
+/** A live worker process a node reports when it (re-)registers, e.g. with a restarted head. */
+export const WorkerReportSchema = z.object({ workerId: id, pid: z.number().int() });
+
 export const NodeRegisterSchema = z.object({
   nodeId: id,
   resources: ResourcesSchema,
   hostname: z.string().max(256),
   pid: z.number().int(),
   labels: z.record(z.string(), z.string()).optional(),
+  workers: z.array(WorkerReportSchema).max(100_000).optional(),
 });
 export type NodeRegister = z.infer<typeof NodeRegisterSchema>;
 
 export const NodeHeartbeatSchema = z.object({ nodeId: id, workers: z.number().int().min(0) });
 
-export const WorkerReadySchema = z.object({ workerId: id, nodeId: id, pid: z.number().int() });
+export const WorkerReadySchema = z.object({
+  workerId: id,
+  nodeId: id,
+  pid: z.number().int(),
+  /** Sent again after a disruption by a worker with no job: the head re-sends a job it thinks it gave. */
+  idle: z.boolean().optional(),
+});
 export const WorkerExitedSchema = z.object({
   workerId: id,
   nodeId: id,
@@ -108,12 +125,44 @@ export const ActorReadySchema = z.object({
   error: WireErrorSchema.optional(),
 });
 
+/** worker -> head: what a worker runs, asked by a restarted head (reply to a describe request). */
+export const WorkerDescriptionSchema = z.object({
+  workerId: id,
+  job: z
+    .discriminatedUnion('kind', [
+      // argsDropped: the spec was too large to reply with, so it went without its arguments.
+      z.object({ kind: z.literal('task'), spec: TaskSpecSchema, argsDropped: z.boolean().optional() }),
+      z.object({
+        kind: z.literal('actor'),
+        actorId: id,
+        incarnation: z.number().int().min(0),
+        status: z.enum(['starting', 'ready', 'failed']),
+        error: WireErrorSchema.optional(),
+      }),
+    ])
+    .optional(),
+});
+export type WorkerDescription = z.infer<typeof WorkerDescriptionSchema>;
+
+/** head -> everyone: a head started (and may be recovering), or finished recovering. */
+export const HeadEventSchema = z.object({ epoch: id });
+
+/** owner -> head: which of these submitted tasks does the head know (after a head restart)? */
+export const TaskReconcileSchema = z.object({ owner: id, taskIds: z.array(id).max(10_000) });
+
 export const ActorCallSchema = z.object({
   callId: id,
   owner: id,
   method: z.string().min(1).max(256),
   args: bytes,
   resolveArgs: z.array(z.number().int().min(0)).max(1024),
+  /**
+   * The call's number among this caller's calls to the actor (from 1), and the lowest number
+   * the caller still waits on: the actor runs calls in `seq` order, holds ones that arrive
+   * early, answers repeats from its cache and drops cached results below `low`.
+   */
+  seq: z.number().int().min(1).optional(),
+  low: z.number().int().min(1).optional(),
 });
 export type ActorCall = z.infer<typeof ActorCallSchema>;
 

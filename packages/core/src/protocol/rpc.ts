@@ -1,9 +1,29 @@
-import type { Msg, NatsConnection } from 'nats';
+import { ErrorCode, type Msg, type NatsConnection } from 'nats';
 import { decode, encode, RemoteError, toWireError } from '../codec/index.ts';
 import { InfeasibleResourcesError, MantaError } from '../errors/index.ts';
+import { disruptions, retryOnDisruption } from '../nats/disruptions.ts';
 import { ReplySchema } from './messages.ts';
 
-/** Request/reply with Manta's reply envelope: resolves with the body or throws the remote error. */
+const HEAD_SUBJECTS = 'manta.head.';
+
+/**
+ * How long a request to the head waits for one to answer (30 s; MANTA_HEAD_WAIT_MS): while the
+ * head restarts, nothing subscribes its subjects and NATS answers "no responders" at once.
+ */
+export function headWaitMs(): number {
+  const configured = Number(process.env.MANTA_HEAD_WAIT_MS);
+  return Number.isFinite(configured) && configured >= 0 ? configured : 30_000;
+}
+
+function isNoResponders(error: unknown): boolean {
+  return (error as { code?: string })?.code === ErrorCode.NoResponders;
+}
+
+/**
+ * Request/reply with Manta's reply envelope: resolves with the body or throws the remote error.
+ * Requests to the head are retried while no head is there, for up to `headWaitMs()`; such a
+ * request was never delivered, so retrying it is safe for every kind.
+ */
 export async function request<T = unknown>(
   nc: NatsConnection,
   subject: string,
@@ -11,12 +31,27 @@ export async function request<T = unknown>(
   timeoutMs = 10_000,
 ): Promise<T> {
   let msg: Msg;
-  try {
-    msg = await nc.request(subject, encode(body), { timeout: timeoutMs });
-  } catch (error) {
-    throw new MantaError('REQUEST_FAILED', `request to ${subject} failed: ${(error as Error).message}`, {
-      cause: error,
-    });
+  const payload = encode(body);
+  const started = Date.now();
+  const deadline = subject.startsWith(HEAD_SUBJECTS) ? started + headWaitMs() : 0;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      // A request or its reply lost to a dying NATS server is sent again after the reconnect.
+      msg = await retryOnDisruption(nc, () => nc.request(subject, payload, { timeout: timeoutMs }));
+      break;
+    } catch (error) {
+      // Right after a disruption the responder may not have re-subscribed yet: wait for it too.
+      const until = Math.max(deadline, disruptions(nc).recentlyDisrupted() ? started + timeoutMs : 0);
+      if (isNoResponders(error) && Date.now() + delay < until && !nc.isClosed()) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      const detail =
+        isNoResponders(error) && deadline > 0
+          ? `no head answered for ${headWaitMs()} ms (is the head running?)`
+          : (error as Error).message;
+      throw new MantaError('REQUEST_FAILED', `request to ${subject} failed: ${detail}`, { cause: error });
+    }
   }
   const reply = ReplySchema.parse(decode(msg.data));
   if (!reply.ok) {

@@ -33,10 +33,26 @@ export const Subjects = {
   groupRemove: 'manta.head.pg.remove',
   /** anyone -> head: cluster status (request). */
   status: 'manta.head.status',
+  /** anyone -> dashboard: where the cluster's dashboard listens (request). */
+  dashboardInfo: 'manta.dashboard.info',
+  /** anyone -> head: running and pending tasks (request). */
+  listTasks: 'manta.head.task.list',
+  /** owner -> head: which of my pending tasks do you know? (request, after a head restart) */
+  taskReconcile: 'manta.head.task.reconcile',
+  /** head -> node: register again, reporting your workers (publish). */
+  nodeReregister: (nodeId: string) => `manta.node.${nodeId}.reregister`,
+  /** head -> worker: what do you run? (request, after a head restart) */
+  workerDescribe: (workerId: string) => `manta.worker.${workerId}.describe`,
+  /** head -> everyone: a head started; nodes register again (publish). */
+  headStarted: 'manta.event.head.started',
+  /** head -> everyone: a restarted head has rebuilt its state; owners resend lost tasks (publish). */
+  headReady: 'manta.event.head.ready',
   /** head -> node: start a worker process (request). */
   nodeSpawn: (nodeId: string) => `manta.node.${nodeId}.spawn`,
   /** head -> node: kill a worker process (publish). */
   nodeKillWorker: (nodeId: string) => `manta.node.${nodeId}.kill`,
+  /** worker -> its node: the local folder of a job package, fetched on first use (request). */
+  nodePackage: (nodeId: string) => `manta.node.${nodeId}.package`,
   /** head -> worker: run a task (publish, framed TaskSpec: the owner's submitted frame). */
   workerTask: (workerId: string) => `manta.worker.${workerId}.task`,
   /** head -> worker: construct an actor (publish). */
@@ -47,6 +63,8 @@ export const Subjects = {
   ownerResult: (ownerId: string) => `manta.owner.${ownerId}.result`,
   /** anyone -> owner: fetch an object's bytes (request; the reply is a framed stream). */
   ownerFetch: (ownerId: string) => `manta.owner.${ownerId}.fetch`,
+  /** anyone -> everyone: my NATS connection came back; re-send what may have been lost (see nats/disruptions.ts). */
+  reconnected: 'manta.event.reconnected',
   /** head -> everyone: actor state changes. */
   actorEvents: 'manta.event.actor',
   /** Every Manta subject, for tests and monitoring. */

@@ -1,16 +1,21 @@
 import type { NatsConnection } from 'nats';
-import { RemoteError } from '../codec/index.ts';
+import { encode, RemoteError } from '../codec/index.ts';
 import { ActorDiedError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { publishFramed, serve } from '../nats/index.ts';
-import { type ActorEvent, ActorEventSchema, request, Subjects } from '../protocol/index.ts';
+import { type ActorCall, type ActorEvent, ActorEventSchema, request, Subjects } from '../protocol/index.ts';
+
+/** A call as the runtime makes it; the client numbers it (`seq`, `low`) when it sends it. */
+export type CallBody = Omit<ActorCall, 'seq' | 'low' | 'args'> & { args: Uint8Array };
 
 interface ActorView {
   rank: number;
   event: ActorEvent | undefined;
   /** Calls waiting for the actor to be ALIVE, in submission order. */
-  queue: Array<{ callId: string; frame: Uint8Array }>;
-  inflight: Set<string>;
+  queue: CallBody[];
+  /** Calls sent and not settled, by call id, in `seq` order (so the first is the lowest). */
+  inflight: Map<string, { seq: number; call: CallBody }>;
+  nextSeq: number;
   known: Promise<void> | undefined;
 }
 
@@ -33,16 +38,49 @@ export class ActorClient {
     serve(nc, `${Subjects.actorEvents}.*`, ActorEventSchema, log, (event) => this.apply(event));
   }
 
-  /** Sends (or queues) a call whose encoded message is `frame`. */
-  call(actorId: string, callId: string, frame: Uint8Array): void {
+  /** Sends (or queues) a call. */
+  call(actorId: string, call: CallBody): void {
     const view = this.view(actorId);
     if (view.event?.state === 'ALIVE') {
-      view.inflight.add(callId);
-      publishFramed(this.nc, Subjects.actorCall(actorId), frame);
+      this.send(actorId, view, call);
     } else if (view.event?.state === 'DEAD') {
-      this.fail(callId, this.deathError(actorId, view.event));
+      this.fail(call.callId, this.deathError(actorId, view.event));
     } else {
-      view.queue.push({ callId, frame });
+      view.queue.push(call);
+    }
+  }
+
+  private send(actorId: string, view: ActorView, call: CallBody): void {
+    const seq = view.nextSeq++;
+    view.inflight.set(call.callId, { seq, call });
+    this.publish(actorId, view, call, seq);
+  }
+
+  private publish(actorId: string, view: ActorView, call: CallBody, seq: number): void {
+    const low = view.inflight.values().next().value?.seq ?? seq;
+    // A literal, not a spread: msgpackr encodes a spread copy several times slower.
+    const { callId, owner, method, args, resolveArgs } = call;
+    const frame = encode({ callId, owner, method, args, resolveArgs, seq, low });
+    publishFramed(this.nc, Subjects.actorCall(actorId), frame);
+  }
+
+  /**
+   * After a NATS disruption: events, calls and results may have been lost. Asks the head for
+   * each actor's state again, then re-sends the calls still in flight; the actor runs each call
+   * once, in order, and answers repeats of finished ones from its cache.
+   */
+  recover(): void {
+    for (const [actorId, view] of this.views) {
+      if (view.event?.state === 'DEAD') continue;
+      void request<ActorEvent>(this.nc, Subjects.actorState, { actorId })
+        .then(
+          (event) => this.apply(event),
+          () => undefined,
+        )
+        .finally(() => {
+          if (view.event?.state !== 'ALIVE') return;
+          for (const { seq, call } of view.inflight.values()) this.publish(actorId, view, call, seq);
+        });
     }
   }
 
@@ -54,7 +92,14 @@ export class ActorClient {
   track(actorId: string): void {
     if (this.views.has(actorId)) return;
     const event: ActorEvent = { actorId, state: 'PENDING', incarnation: 0 };
-    this.views.set(actorId, { rank: 0, event, queue: [], inflight: new Set(), known: Promise.resolve() });
+    this.views.set(actorId, {
+      rank: 0,
+      event,
+      queue: [],
+      inflight: new Map(),
+      nextSeq: 1,
+      known: Promise.resolve(),
+    });
   }
 
   async state(actorId: string): Promise<ActorEvent | undefined> {
@@ -70,7 +115,8 @@ export class ActorClient {
         rank: -1,
         event: undefined,
         queue: [],
-        inflight: new Set(),
+        inflight: new Map(),
+        nextSeq: 1,
         known: undefined,
       };
       view = created;
@@ -93,7 +139,7 @@ export class ActorClient {
     view.event = event;
     if (event.state === 'RESTARTING' || event.state === 'DEAD') {
       const error = this.deathError(event.actorId, event);
-      for (const callId of view.inflight) this.fail(callId, error);
+      for (const callId of view.inflight.keys()) this.fail(callId, error);
       view.inflight.clear();
     }
     if (event.state === 'DEAD') {
@@ -101,10 +147,7 @@ export class ActorClient {
       for (const { callId } of view.queue.splice(0)) this.fail(callId, error);
     }
     if (event.state === 'ALIVE') {
-      for (const { callId, frame } of view.queue.splice(0)) {
-        view.inflight.add(callId);
-        publishFramed(this.nc, Subjects.actorCall(event.actorId), frame);
-      }
+      for (const call of view.queue.splice(0)) this.send(event.actorId, view, call);
     }
   }
 

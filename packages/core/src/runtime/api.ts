@@ -31,19 +31,22 @@ export interface ClusterConnection {
   token: string;
   /** Folder of the session's logs (embedded cluster only). */
   logDir?: string;
+  /** The dashboard's URL, when `dashboardPort` was given. */
+  dashboardUrl?: string;
 }
 
 /**
- * Connect this process to a Manta cluster. With no `address`, start the embedded local cluster
- * (a private nats-server, the head and a node with this machine's resources) that lives until
- * `shutdown()` or process exit.
+ * Connect this process to a Manta cluster. With no `address` (and no MANTA_ADDRESS), start the
+ * embedded local cluster (a private nats-server, the head and a node with this machine's
+ * resources) that lives until `shutdown()` or process exit.
  */
 export async function init(options: InitOptions = {}): Promise<ClusterConnection> {
   const config = parseConfig(InitOptionsSchema, options, 'init options');
   if (driver) throw new RuntimeStateError('init() was already called; call shutdown() first');
   if (currentRuntime()) throw new RuntimeStateError('this process is a Manta worker, already connected');
   installExitHooks();
-  let address = config.address;
+  // A job's entrypoint (`manta job submit`) finds its cluster in MANTA_ADDRESS/MANTA_TOKEN.
+  let address = config.address ?? process.env.MANTA_ADDRESS;
   let token = config.token ?? process.env.MANTA_TOKEN;
   let logDir = config.logDir;
   if (!address) {
@@ -54,6 +57,7 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
       resources,
       logDir: config.logDir,
       logToConsole: config.logToDriver ?? true,
+      dashboard: config.dashboardPort === undefined ? undefined : { port: config.dashboardPort },
     });
     address = embedded.address;
     token = embedded.token;
@@ -69,7 +73,7 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
     embedded = undefined;
     throw error;
   }
-  return { address, token: token ?? '', logDir };
+  return { address, token: token ?? '', logDir, dashboardUrl: embedded?.dashboard?.url };
 }
 
 /** Disconnect, and stop the embedded cluster (its nats-server, workers and temp files) if one was started. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatAddress, parseServers } from '../nats/connect.ts';
 
 const resourceMap = z.record(z.string().min(1), z.number().finite().nonnegative());
 
@@ -35,10 +36,20 @@ export type ActorOptions = z.input<typeof ActorOptionsSchema>;
 
 export const InitOptionsSchema = z
   .object({
-    /** nats://host:port of a running cluster; omitted = start an embedded local cluster. */
+    /**
+     * A running cluster: its nats://host:port, or the URLs of every server of its NATS cluster
+     * (an array or comma-separated); omitted = start an embedded local cluster.
+     */
     address: z
-      .string()
-      .regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL')
+      .union([z.string(), z.array(z.string()).min(1)])
+      .superRefine((address, ctx) => {
+        try {
+          parseServers(address);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .transform((address) => formatAddress(address))
       .optional(),
     token: z.string().min(1).optional(),
     numCpus: z.number().int().min(0).optional(),
@@ -48,8 +59,14 @@ export const InitOptionsSchema = z
     logDir: z.string().optional(),
     /** Forward worker stdout/stderr to this process's stderr (default true). */
     logToDriver: z.boolean().optional(),
+    /** Embedded cluster only: serve the read-only dashboard on this loopback port (0: a free one). */
+    dashboardPort: z.number().int().min(0).max(65535).optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.address === undefined || o.dashboardPort === undefined, {
+    message: 'the dashboard runs on the head: start it with `manta start --head --dashboard-port`',
+    path: ['dashboardPort'],
+  });
 export type InitOptions = z.input<typeof InitOptionsSchema>;
 
 export const GetOptionsSchema = z.object({ timeout: z.number().finite().nonnegative().optional() }).strict();

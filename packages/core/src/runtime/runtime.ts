@@ -1,4 +1,4 @@
-import { connect, createInbox, type NatsConnection, type Subscription } from 'nats';
+import { createInbox, type NatsConnection, type Subscription } from 'nats';
 import {
   decode,
   ExtensionType,
@@ -20,11 +20,21 @@ import {
 } from '../errors/index.ts';
 import { newId } from '../head/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { maxFrameBytes, publishFramed, Reassembler, serve } from '../nats/index.ts';
+import {
+  connectNats,
+  type Disruptions,
+  disruptions,
+  maxFrameBytes,
+  type NatsAddress,
+  publishFramed,
+  Reassembler,
+  serve,
+} from '../nats/index.ts';
 import { ObjectRef, ObjectTable } from '../object/index.ts';
 import {
   FetchSchema,
   type FunctionDescriptor,
+  HeadEventSchema,
   type Resources,
   type ResultMessage,
   ResultSchema,
@@ -32,6 +42,9 @@ import {
   Subjects,
 } from '../protocol/index.ts';
 import { ActorClient } from './actor-client.ts';
+
+/** After a disruption, how long results re-sent by workers get before pending tasks are resubmitted. */
+const RESUBMIT_GRACE_MS = 700;
 
 /** Arguments encoded larger than this are stored once and passed by reference. */
 const INLINE_ARG_BYTES = 256 * 1024;
@@ -59,7 +72,10 @@ interface PendingTask {
   submission: TaskSubmission;
   pinned: string[];
   exceptionRetriesLeft: number;
-  frame: Uint8Array;
+  /** The encoded TaskSpec (tasks only; actor calls are encoded by the ActorClient). */
+  frame?: Uint8Array;
+  /** The disruption epoch when it was published to the head (unset while waiting for local dependencies). */
+  sentEpoch?: number;
   actorId?: string;
 }
 
@@ -89,6 +105,7 @@ export class Runtime {
   private readonly actors: ActorClient;
   private readonly subscriptions: Subscription[] = [];
   private readonly finalizer = new FinalizationRegistry<string>((id) => this.table.removeRef(id));
+  private readonly disruptions: Disruptions;
   private closed = false;
 
   private constructor(
@@ -103,11 +120,20 @@ export class Runtime {
       serve(nc, Subjects.ownerFetch(ownerId), FetchSchema, log, (m, msg) =>
         this.serveFetch(m.objectId, m.inbox, msg.reply),
       ),
+      // A restarted head learns running tasks from the workers; queued ones are sent again.
+      serve(nc, Subjects.headReady, HeadEventSchema, log, () =>
+        this.resubmitLost(Number.POSITIVE_INFINITY).catch((error: unknown) =>
+          this.log.warn({ err: error }, 'could not check pending tasks with the restarted head'),
+        ),
+      ),
     );
+    this.disruptions = disruptions(nc);
+    this.disruptions.onRecover(() => this.recover());
   }
 
   static async connect(options: {
-    address: string;
+    /** One NATS URL, or the servers of a NATS cluster (array or comma-separated). */
+    address: NatsAddress;
     token?: string;
     log: Logger;
     ownerId?: string;
@@ -115,12 +141,7 @@ export class Runtime {
   }): Promise<Runtime> {
     let nc: NatsConnection;
     try {
-      nc = await connect({
-        servers: options.address,
-        token: options.token,
-        name: options.name,
-        maxReconnectAttempts: -1,
-      });
+      nc = await connectNats({ address: options.address, token: options.token, name: options.name });
     } catch (error) {
       throw new RuntimeStateError(
         `cannot connect to the Manta cluster at ${options.address}: ${(error as Error).message}`,
@@ -189,31 +210,48 @@ export class Runtime {
   }
 
   private async fetch(ref: ObjectRef): Promise<Uint8Array> {
-    const inbox = createInbox();
-    const reassembler = new Reassembler();
-    const sub = this.nc.subscribe(inbox);
-    try {
-      const reply = await request<{ size: number; inline?: Uint8Array; error?: WireError }>(
-        this.nc,
-        Subjects.ownerFetch(ref.owner),
-        { objectId: ref.id, inbox },
-        24 * 3600_000,
-      ).catch((error: unknown) => {
-        throw new ObjectLostError(
-          ref.id,
-          `cannot fetch ${ref} from its owner ${ref.owner}: ${(error as Error).message}`,
-        );
+    const tracker = this.disruptions;
+    for (;;) {
+      const inbox = createInbox();
+      const sub = this.nc.subscribe(inbox);
+      // A chunk lost to a dying NATS server would stall the transfer: start over after the reconnect.
+      let restart = false;
+      const recovery = tracker.nextRecovery();
+      void recovery.promise.then(() => {
+        restart = true;
+        sub.unsubscribe();
       });
-      if (reply.error) throw errorFromWire(reply.error, 'get');
-      if (reply.inline) return reply.inline;
-      for await (const msg of sub) {
-        const whole = reassembler.accept(msg.data);
-        if (whole) return whole;
+      try {
+        const bytes = await this.fetchOnce(ref, inbox, sub);
+        if (bytes) return bytes;
+        if (!restart) throw new ObjectLostError(ref.id, `the transfer of ${ref} was cut off`);
+      } finally {
+        recovery.cancel();
+        sub.unsubscribe();
       }
-      throw new ObjectLostError(ref.id, `the transfer of ${ref} was cut off`);
-    } finally {
-      sub.unsubscribe();
     }
+  }
+
+  private async fetchOnce(ref: ObjectRef, inbox: string, sub: Subscription): Promise<Uint8Array | undefined> {
+    const reassembler = new Reassembler();
+    const reply = await request<{ size: number; inline?: Uint8Array; error?: WireError }>(
+      this.nc,
+      Subjects.ownerFetch(ref.owner),
+      { objectId: ref.id, inbox },
+      24 * 3600_000,
+    ).catch((error: unknown) => {
+      throw new ObjectLostError(
+        ref.id,
+        `cannot fetch ${ref} from its owner ${ref.owner}: ${(error as Error).message}`,
+      );
+    });
+    if (reply.error) throw errorFromWire(reply.error, 'get');
+    if (reply.inline) return reply.inline;
+    for await (const msg of sub) {
+      const whole = reassembler.accept(msg.data);
+      if (whole) return whole;
+    }
+    return undefined;
   }
 
   private serveFetch(objectId: string, inbox: string | undefined, reply: string | undefined): void {
@@ -254,7 +292,11 @@ export class Runtime {
     this.pending.set(taskId, { submission, pinned: prepared.pinned, exceptionRetriesLeft, frame });
     // Dependencies this process owns must be ready first, so no worker waits on them holding resources.
     let waiting = prepared.waitFor.length;
-    const send = () => this.sendTask(frame);
+    const send = () => {
+      const task = this.pending.get(taskId);
+      if (task) task.sentEpoch = this.disruptions.epoch;
+      this.sendTask(frame);
+    };
     if (waiting === 0) send();
     else for (const id of prepared.waitFor) this.table.onSettled(id, () => --waiting === 0 && send());
     return ref;
@@ -265,6 +307,7 @@ export class Runtime {
    * call, saving a round trip through the NATS server on every task.
    */
   private localHead: ((spec: Uint8Array) => boolean) | undefined;
+  private resubmitTimer: NodeJS.Timeout | undefined;
 
   useLocalHead(submit: (spec: Uint8Array) => boolean): void {
     this.localHead = submit;
@@ -273,6 +316,43 @@ export class Runtime {
   private sendTask(spec: Uint8Array): void {
     if (this.localHead?.(spec)) return;
     publishFramed(this.nc, Subjects.submitTask, spec);
+  }
+
+  /**
+   * After a NATS disruption (see nats/disruptions.ts): actor calls are re-sent by the ActorClient.
+   * Submissions to the head may have been lost: once results re-sent by workers have had time to
+   * arrive, the head is asked which of the tasks still waiting it does not know (neither queued
+   * nor running), and those are submitted again.
+   */
+  private recover(): void {
+    if (this.closed) return;
+    this.actors.recover();
+    clearTimeout(this.resubmitTimer);
+    const epoch = this.disruptions.epoch;
+    this.resubmitTimer = setTimeout(() => {
+      this.resubmitLost(epoch).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'could not check pending tasks with the head'),
+      );
+    }, RESUBMIT_GRACE_MS);
+    this.resubmitTimer.unref();
+  }
+
+  private async resubmitLost(epoch: number): Promise<void> {
+    const ids = [...this.pending]
+      .filter(([, task]) => task.frame && task.sentEpoch !== undefined && task.sentEpoch < epoch)
+      .map(([id]) => id);
+    for (let i = 0; i < ids.length && !this.closed; i += 10_000) {
+      const { unknown } = await request<{ unknown: string[] }>(this.nc, Subjects.taskReconcile, {
+        owner: this.ownerId,
+        taskIds: ids.slice(i, i + 10_000),
+      });
+      for (const id of unknown) {
+        const task = this.pending.get(id);
+        if (!task?.frame) continue;
+        this.log.info({ taskId: id }, 'submitting a task again: its submission was lost');
+        this.sendTask(task.frame);
+      }
+    }
   }
 
   // ---- actors --------------------------------------------------------------------------------
@@ -309,13 +389,13 @@ export class Runtime {
     const prepared = this.prepareArgs(args);
     this.table.create(callId);
     const ref = this.makeRef<T>(callId);
-    const frame = encode({
+    const call = {
       callId,
       owner: this.ownerId,
       method,
       args: prepared.args,
       resolveArgs: prepared.resolveArgs,
-    });
+    };
     this.pending.set(callId, {
       submission: {
         fn: { module: '', key: method, name: method },
@@ -326,10 +406,9 @@ export class Runtime {
       },
       pinned: prepared.pinned,
       exceptionRetriesLeft: 0,
-      frame,
       actorId,
     });
-    this.actors.call(actorId, callId, frame);
+    this.actors.call(actorId, call);
     return ref;
   }
 
@@ -354,7 +433,7 @@ export class Runtime {
     if (!m.ok && !m.crashed && task.exceptionRetriesLeft > 0) {
       task.exceptionRetriesLeft--;
       this.log.info({ taskId: m.objectId }, 'retrying task after an application error (retryExceptions)');
-      this.sendTask(task.frame);
+      if (task.frame) this.sendTask(task.frame);
       return;
     }
     this.pending.delete(m.objectId);

@@ -1,9 +1,14 @@
 import { FunctionNotFoundError } from '../errors/index.ts';
 import { definitionsIn, lookupDefinition } from '../function/index.ts';
+import { localModuleUrl } from '../job/module-map.ts';
 import type { FunctionDescriptor } from '../protocol/index.ts';
 
 /** Imports the module that defined a remote function or actor class and returns the definition. */
-export async function loadDefinition(descriptor: FunctionDescriptor): Promise<unknown> {
+export async function loadDefinition(defined: FunctionDescriptor): Promise<unknown> {
+  // A job's module is loaded from this node's copy of the job's package.
+  const descriptor = defined.pkg
+    ? { ...defined, module: await localModuleUrl(defined.module, defined.pkg) }
+    : defined;
   let found = lookupDefinition(descriptor);
   if (found) return found;
   try {

@@ -2,7 +2,9 @@
  * Entry point of a worker process, started by a node agent with
  * `node --import tsx packages/core/src/worker/main.ts` and its identity in the environment.
  */
+import { setPackageProvider } from '../job/module-map.ts';
 import { createLogger } from '../logging/index.ts';
+import { request, Subjects } from '../protocol/index.ts';
 import { markWorkerProcess } from '../runtime/main-module.ts';
 import { Runtime } from '../runtime/runtime.ts';
 import { Worker } from './worker.ts';
@@ -19,6 +21,11 @@ const runtime = await Runtime.connect({
   token: MANTA_TOKEN,
   log,
   name: `worker-${MANTA_WORKER_ID}`,
+});
+// Job packages are fetched and unpacked once per node, by the node agent.
+setPackageProvider(async (hash) => {
+  const subject = Subjects.nodePackage(MANTA_NODE_ID);
+  return (await request<{ dir: string }>(runtime.nc, subject, { hash }, 300_000)).dir;
 });
 // The worker's life is bound to its node agent: when the agent's pipe closes, the worker goes.
 process.stdin.on('end', () => process.exit(0));
