@@ -16,10 +16,12 @@ export type {
   IterBatchesOptions,
   MapBatchesOptions,
   MapBatchesTarget,
+  RowTarget,
   StreamingSplitOptions,
   WriteOptions,
 } from './dataset/index.ts';
 export {
+  actorPool,
   agg,
   DataIterator,
   Dataset,
@@ -43,10 +45,16 @@ export {
   DataUsageError,
   OnnxError,
 } from './errors/index.ts';
-export type { BlockStream, ExecutionStats, Executor, StreamingLimits } from './executor/index.ts';
-export { StreamingExecutor } from './executor/index.ts';
-export type { FileInfo, FileSystem } from './fs/index.ts';
-export { LocalFileSystem, registerFileSystem } from './fs/index.ts';
+export type {
+  BlockStream,
+  CoreExecutorOptions,
+  ExecutionStats,
+  Executor,
+  StreamingLimits,
+} from './executor/index.ts';
+export { CoreExecutor, StreamingExecutor } from './executor/index.ts';
+export type { FileInfo, FileSystem, S3Options } from './fs/index.ts';
+export { LocalFileSystem, registerFileSystem, S3FileSystem } from './fs/index.ts';
 export type {
   ConvOptions,
   GemmOptions,

@@ -16,13 +16,55 @@ export interface RebatchOptions {
  * `localShuffleBufferSize` rows: the buffer is permuted whenever it has a batch beyond that.
  */
 export async function* rebatch(blocks: AsyncIterable<Block>, options: RebatchOptions): AsyncGenerator<Block> {
+  if ((options.localShuffleBufferSize ?? 0) > 0) {
+    yield* shuffledRebatch(blocks, options);
+    return;
+  }
+  // Batches inside one block are views of it; only a batch that straddles blocks is copied.
+  const { batchSize, dropLast } = options;
+  const pending: { block: Block; offset: number }[] = [];
+  let rows = 0;
+  const take = (n: number): Block => {
+    const head = pending[0];
+    if (head.block.numRows - head.offset >= n) {
+      const batch = sliceBlock(head.block, head.offset, head.offset + n);
+      head.offset += n;
+      if (head.offset === head.block.numRows) pending.shift();
+      rows -= n;
+      return batch;
+    }
+    const parts: Block[] = [];
+    let need = n;
+    while (need > 0) {
+      const first = pending[0];
+      const k = Math.min(need, first.block.numRows - first.offset);
+      parts.push(sliceBlock(first.block, first.offset, first.offset + k));
+      first.offset += k;
+      need -= k;
+      if (first.offset === first.block.numRows) pending.shift();
+    }
+    rows -= n;
+    return concatBlocks(parts);
+  };
+  for await (const block of blocks) {
+    if (block.numRows === 0) continue;
+    pending.push({ block, offset: 0 });
+    rows += block.numRows;
+    while (rows >= batchSize) yield take(batchSize);
+  }
+  if (rows > 0 && !dropLast) yield take(rows);
+}
+
+async function* shuffledRebatch(
+  blocks: AsyncIterable<Block>,
+  options: RebatchOptions,
+): AsyncGenerator<Block> {
   const { batchSize, dropLast, localShuffleBufferSize: window = 0 } = options;
-  const random = window > 0 ? rng(options.seed) : undefined;
+  const random = rng(options.seed);
   let parts: Block[] = [];
   let rows = 0;
   const drain = function* (keep: number, final: boolean): Generator<Block> {
-    let buffer = concatBlocks(parts);
-    if (random) buffer = takeRows(buffer, permutation(buffer.numRows, random));
+    const buffer = takeRows(concatBlocks(parts), permutation(rows, random));
     let start = 0;
     while (buffer.numRows - start - batchSize >= keep) {
       yield sliceBlock(buffer, start, start + batchSize);

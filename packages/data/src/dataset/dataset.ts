@@ -3,17 +3,27 @@ import { z } from 'zod';
 import type { Block, Row, Schema } from '../block/index.ts';
 import { blockSchema, selectColumns } from '../block/index.ts';
 import type { BlockStream, Executor } from '../executor/index.ts';
-import type { AggregateSpec, Batch, BatchFn, BatchOutput, ColumnBatch } from '../ops/index.ts';
+import type {
+  AggregateSpec,
+  Batch,
+  BatchOutput,
+  ColumnBatch,
+  RemoteTarget,
+  StageSpec,
+} from '../ops/index.ts';
 import {
   aggregateFn,
+  descriptorOf,
   filterRowsFn,
   flatMapRowsFn,
+  isRemoteTarget,
   mapBatchesFn,
   mapRowsFn,
   repartitionFn,
   shuffleFn,
   singleRow,
   sortFn,
+  targetName,
 } from '../ops/index.ts';
 import type { PlanNode } from '../plan/index.ts';
 import { describePlan } from '../plan/index.ts';
@@ -27,12 +37,40 @@ import { splitBlocks, streamingSplit } from './split.ts';
 import type { IterBatchesOptions, MapBatchesOptions, StreamingSplitOptions, WriteOptions } from './types.ts';
 import { writeBlocks } from './write.ts';
 
-/** A batch function, or a class constructed once per worker whose `call(batch)` runs per batch. */
+/**
+ * A batch function, or a class constructed once per worker whose `call(batch)` runs per batch;
+ * or either wrapped by core `remote(import.meta.url, fn)` / `actor(import.meta.url, Class)` so
+ * that worker processes can find it (needed to run it on a cluster).
+ */
 export type MapBatchesTarget<B> =
   | ((batch: B) => BatchOutput | Promise<BatchOutput>)
   | (new (
       ...args: never[]
-    ) => { call(batch: B): BatchOutput | Promise<BatchOutput> });
+    ) => { call(batch: B): BatchOutput | Promise<BatchOutput> })
+  | RemoteTarget;
+
+/** A row function, or a core `remote(import.meta.url, fn)` wrapping one (runs in workers on a cluster). */
+export type RowTarget<R> =
+  | ((row: Row) => R)
+  | { readonly fn: (row: Row) => R; readonly descriptor: RemoteTarget['descriptor'] };
+
+/** `mapBatches(Class, { compute: actorPool({ size: 2 }) })`: a pool of `size` long-lived workers. */
+export function actorPool(options: { size: number }): { kind: 'actors'; size: number } {
+  return { kind: 'actors', size: positiveInt('actorPool.size')(options.size) };
+}
+
+function rowStage<R>(
+  op: 'map' | 'filter' | 'flatMap',
+  target: RowTarget<R>,
+): { fn: (row: Row) => R; remote?: StageSpec } {
+  if (typeof target === 'function') return { fn: target };
+  if (!isRemoteTarget(target) || typeof target.fn !== 'function')
+    throw new TypeError(`${op}: expected a function or a core remote() function`);
+  return {
+    fn: target.fn as (row: Row) => R,
+    remote: { op, target: target.descriptor, operator: `${op}(${target.descriptor.name})` },
+  };
+}
 
 const positiveInt = (what: string) => (n: number) => parseConfig(z.number().int().positive(), n, what);
 
@@ -41,13 +79,23 @@ const positiveInt = (what: string) => (n: number) => parseConfig(z.number().int(
  * executor as a stream of blocks with bounded memory.
  */
 export class Dataset {
+  /**
+   * @param executor runs the plan; when omitted, the default at execution time: the
+   * core-backed executor once `init()` connected this process to a Manta cluster, else the
+   * local streaming executor (see `getDefaultExecutor`).
+   */
   constructor(
     readonly plan: PlanNode,
-    readonly executor: Executor = getDefaultExecutor(),
+    private readonly explicitExecutor?: Executor,
   ) {}
 
+  /** The executor that runs this dataset now. */
+  get executor(): Executor {
+    return this.explicitExecutor ?? getDefaultExecutor();
+  }
+
   private derive(plan: PlanNode): Dataset {
-    return new Dataset(plan, this.executor);
+    return new Dataset(plan, this.explicitExecutor);
   }
 
   /** The same dataset run by another executor. */
@@ -55,16 +103,37 @@ export class Dataset {
     return new Dataset(this.plan, executor);
   }
 
-  map(fn: (row: Row) => Row): Dataset {
-    return this.derive({ kind: 'oneToOne', name: 'map', input: this.plan, fn: mapRowsFn(fn) });
+  map(fn: RowTarget<Row>): Dataset {
+    const stage = rowStage('map', fn);
+    return this.derive({
+      kind: 'oneToOne',
+      name: stage.remote?.operator ?? 'map',
+      input: this.plan,
+      fn: mapRowsFn(stage.fn),
+      remote: stage.remote,
+    });
   }
 
-  flatMap(fn: (row: Row) => Iterable<Row>): Dataset {
-    return this.derive({ kind: 'oneToOne', name: 'flatMap', input: this.plan, fn: flatMapRowsFn(fn) });
+  flatMap(fn: RowTarget<Iterable<Row>>): Dataset {
+    const stage = rowStage('flatMap', fn);
+    return this.derive({
+      kind: 'oneToOne',
+      name: stage.remote?.operator ?? 'flatMap',
+      input: this.plan,
+      fn: flatMapRowsFn(stage.fn),
+      remote: stage.remote,
+    });
   }
 
-  filter(fn: (row: Row) => boolean): Dataset {
-    return this.derive({ kind: 'oneToOne', name: 'filter', input: this.plan, fn: filterRowsFn(fn) });
+  filter(fn: RowTarget<boolean>): Dataset {
+    const stage = rowStage('filter', fn);
+    return this.derive({
+      kind: 'oneToOne',
+      name: stage.remote?.operator ?? 'filter',
+      input: this.plan,
+      fn: filterRowsFn(stage.fn),
+      remote: stage.remote,
+    });
   }
 
   selectColumns(names: readonly string[]): Dataset {
@@ -82,21 +151,34 @@ export class Dataset {
    */
   mapBatches<B = ColumnBatch>(fn: MapBatchesTarget<B>, options: MapBatchesOptions = {}): Dataset {
     const opts = parseConfig(mapBatchesSchema, options, 'mapBatches options');
-    const name = `mapBatches(${fn.name || 'fn'})`;
+    const name = `mapBatches(${targetName(fn)})`;
+    const batchSize = opts.batchSize ?? undefined;
     const blockFn = mapBatchesFn({
-      fn: fn as unknown as BatchFn,
+      fn,
       constructorArgs: opts.constructorArgs,
-      batchSize: opts.batchSize ?? undefined,
+      batchSize,
       batchFormat: opts.batchFormat,
       operator: name,
     });
+    const descriptor = descriptorOf(fn);
+    const compute = opts.compute ?? { kind: 'tasks' as const };
     return this.derive({
       kind: 'mapBatches',
       name,
       input: this.plan,
       fn: blockFn,
-      batchSize: opts.batchSize ?? undefined,
-      concurrency: opts.concurrency,
+      batchSize,
+      concurrency: opts.concurrency ?? (compute.kind === 'actors' ? compute.size : 1),
+      compute,
+      resources: { numCpus: opts.numCpus, numGpus: opts.numGpus },
+      remote: descriptor && {
+        op: 'mapBatches',
+        target: descriptor,
+        operator: name,
+        constructorArgs: opts.constructorArgs,
+        batchSize,
+        batchFormat: opts.batchFormat,
+      },
     });
   }
 

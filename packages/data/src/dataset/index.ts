@@ -10,8 +10,8 @@ export {
   readJsonl,
   readParquet,
 } from './create.ts';
-export type { MapBatchesTarget } from './dataset.ts';
-export { Dataset } from './dataset.ts';
+export type { MapBatchesTarget, RowTarget } from './dataset.ts';
+export { actorPool, Dataset } from './dataset.ts';
 export { agg, GroupedData } from './grouped.ts';
 export { batchesOf, rowsOf } from './iterate.ts';
 export { DataIterator, splitBlocks } from './split.ts';

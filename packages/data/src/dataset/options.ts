@@ -4,8 +4,16 @@ export const mapBatchesSchema = z
   .object({
     batchSize: z.number().int().positive().nullable().default(256),
     batchFormat: z.enum(['rows', 'columns', 'tensor']).default('columns'),
-    concurrency: z.number().int().positive().default(1),
+    concurrency: z.number().int().positive().optional(),
     constructorArgs: z.array(z.unknown()).optional(),
+    compute: z
+      .union([
+        z.object({ kind: z.literal('tasks') }).strict(),
+        z.object({ kind: z.literal('actors'), size: z.number().int().positive() }).strict(),
+      ])
+      .optional(),
+    numCpus: z.number().finite().nonnegative().optional(),
+    numGpus: z.number().finite().nonnegative().optional(),
   })
   .strict();
 

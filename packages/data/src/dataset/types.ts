@@ -1,14 +1,26 @@
 import type { BatchFormat } from '../ops/index.ts';
+import type { ComputeStrategy } from '../plan/index.ts';
 
 export interface MapBatchesOptions {
   /** Rows per batch (default 256); `null` hands each block whole. */
   readonly batchSize?: number | null;
   /** How batches are presented: `rows`, `columns` (default) or `tensor`. */
   readonly batchFormat?: BatchFormat;
-  /** Worker slots running batches at once; a class gets one instance per slot (default 1). */
+  /**
+   * Batches run at once (default 1, or the pool size): local worker slots, or remote tasks in
+   * flight. A class gets one instance per slot.
+   */
   readonly concurrency?: number;
   /** Arguments for the class constructor. */
   readonly constructorArgs?: readonly unknown[];
+  /**
+   * `actorPool({ size })`: on a Manta cluster, `size` actors (worker processes) each construct
+   * the class once and take batches; without a runtime, `size` local slots.
+   */
+  readonly compute?: ComputeStrategy;
+  /** CPUs each task or actor reserves on a cluster (actors default to 1, tasks to 0). */
+  readonly numCpus?: number;
+  readonly numGpus?: number;
 }
 
 export interface IterBatchesOptions {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Block } from '../block/index.ts';
-import { fileSystemFor } from '../fs/index.ts';
+import { fileSystemFor, schemeOf } from '../fs/index.ts';
 import { encodeCsv, encodeJsonl, encodeParquet } from '../write/index.ts';
 
 export type WriteFormat = 'parquet' | 'csv' | 'jsonl';
@@ -23,7 +23,9 @@ export async function writeBlocks(
   const written: string[] = [];
   for await (const block of blocks) {
     if (block.numRows === 0) continue;
-    const path = join(dir, `${prefix}-${String(written.length).padStart(5, '0')}.${format}`);
+    const name = `${prefix}-${String(written.length).padStart(5, '0')}.${format}`;
+    // path.join would fold `s3://` into `s3:/`: URLs are joined as text.
+    const path = schemeOf(dir) === 'file' ? join(dir, name) : `${dir.replace(/\/+$/, '')}/${name}`;
     await fs.writeFile(path, encoders[format](block));
     written.push(path);
   }

@@ -14,6 +14,7 @@ export function emptyStats(): ExecutionStats {
     blocksOutput: 0,
     rowsOutput: 0,
     forcedAdmissions: 0,
+    operators: [],
   };
 }
 

@@ -137,3 +137,22 @@ describe('executor - early exit', () => {
     expect(stream.stats.blocksOutput).toBeLessThan(16);
   });
 });
+
+describe('executor - unordered output', () => {
+  it('lets fast batches pass slow ones but keeps every row exactly once', async () => {
+    const rows = await range(300, { blockRows: 10 })
+      .withExecutor(new StreamingExecutor({ preserveOrder: false }))
+      .mapBatches(
+        async (b: { id: Int32Array }) => {
+          // The first batch is slow: unordered output must not wait for it.
+          await new Promise((r) => setTimeout(r, b.id[0] === 0 ? 50 : 0));
+          return b;
+        },
+        { batchSize: 10, concurrency: 4 },
+      )
+      .takeAll();
+    const ids = rows.map((r) => r.id as number);
+    expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(ids[0]).not.toBe(0);
+  });
+});

@@ -5,16 +5,34 @@ import { zipBlocks } from '../ops/index.ts';
 import type { PlanNode } from '../plan/index.ts';
 import { InFlightBudget } from './budget.ts';
 import { bundleBlocks } from './bundle.ts';
-import { orderedPool } from './ordered_pool.ts';
+import { orderedPool, unorderedPool } from './ordered_pool.ts';
+import { counted, ProgressDisplay, progressEnabled } from './progress.ts';
 import { readStage } from './read_stage.ts';
-import type { BlockStream, ExecutionStats, Executor, StreamingLimits } from './types.ts';
+import type {
+  BlockStream,
+  ExecutionStats,
+  Executor,
+  OperatorStats,
+  StageRunners,
+  StreamingLimits,
+} from './types.ts';
 import { LocalTaskContext } from './worker_context.ts';
 
 export const DEFAULT_LIMITS: StreamingLimits = {
   maxInFlightBytes: 256 << 20,
   maxInFlightBlocks: 64,
   readConcurrency: 4,
+  preserveOrder: true,
+  progress: 'auto',
 };
+
+/** Per-execution progress: counters per operator, and the bars when drawn. */
+interface Progress {
+  readonly startedAt: number;
+  readonly display: ProgressDisplay | undefined;
+}
+
+const LOCAL: StageRunners = { close: async () => {} };
 
 /**
  * Runs a plan in this process as a pipeline of async generators. Reads are gated by an
@@ -22,7 +40,7 @@ export const DEFAULT_LIMITS: StreamingLimits = {
  * each with its own instances; barrier operators materialize their input.
  */
 export class StreamingExecutor implements Executor {
-  readonly name = 'streaming';
+  readonly name: string = 'streaming';
   readonly limits: StreamingLimits;
 
   constructor(limits: Partial<StreamingLimits> = {}) {
@@ -32,12 +50,24 @@ export class StreamingExecutor implements Executor {
   execute(plan: PlanNode): BlockStream {
     const limits = this.limits;
     const budget = new InFlightBudget(limits);
-    const contexts: LocalTaskContext[] = [];
-    const run = (node: PlanNode): AsyncGenerator<Block> => runNode(node, budget, contexts, limits);
     return {
       stats: budget.stats,
-      [Symbol.asyncIterator]: () => outputIterator(run(plan), budget, contexts),
+      [Symbol.asyncIterator]: () => {
+        const contexts: LocalTaskContext[] = [];
+        const runners = this.stageRunners(limits);
+        const progress: Progress = {
+          startedAt: performance.now(),
+          display: progressEnabled(limits.progress) ? new ProgressDisplay() : undefined,
+        };
+        const root = runNode(plan, budget, contexts, limits, runners, progress);
+        return outputIterator(root, budget, contexts, runners, progress);
+      },
     };
+  }
+
+  /** Where stages run; the local executor runs every one in this process. */
+  protected stageRunners(_limits: StreamingLimits): StageRunners {
+    return LOCAL;
   }
 }
 
@@ -45,12 +75,18 @@ function outputIterator(
   root: AsyncGenerator<Block>,
   budget: InFlightBudget,
   contexts: LocalTaskContext[],
+  runners: StageRunners,
+  progress: Progress,
 ): AsyncIterator<Block> {
   let last: Block | undefined;
+  let finished = false;
   const finish = async () => {
     if (last) budget.release(last);
     last = undefined;
-    await Promise.all(contexts.map((c) => c.dispose()));
+    if (finished) return;
+    finished = true;
+    progress.display?.stop();
+    await Promise.all([...contexts.map((c) => c.dispose()), runners.close()]);
   };
   return {
     async next() {
@@ -84,18 +120,81 @@ function outputIterator(
   };
 }
 
-async function* runNode(
+/** Operators get a progress line (sources, transforms, barriers); plumbing nodes do not. */
+function operatorName(node: PlanNode): string | undefined {
+  switch (node.kind) {
+    case 'read':
+      return node.source.name;
+    case 'oneToOne':
+    case 'mapBatches':
+    case 'allToAll':
+      return node.name;
+    default:
+      return undefined;
+  }
+}
+
+function runNode(
   node: PlanNode,
   budget: InFlightBudget,
   contexts: LocalTaskContext[],
   limits: StreamingLimits,
+  runners: StageRunners,
+  progress: Progress,
 ): AsyncGenerator<Block> {
-  const run = (n: PlanNode) => runNode(n, budget, contexts, limits);
+  const name = operatorName(node);
+  const op: OperatorStats | undefined = name
+    ? { name, rows: 0, blocks: 0, totalRows: undefined, startedAt: progress.startedAt }
+    : undefined;
+  // Created root first: unshift keeps the operators in plan order, sources first.
+  if (op) budget.stats.operators.unshift(op);
+  const stage = runStage(node, budget, contexts, limits, runners, progress, op);
+  return op ? counted(op, stage, progress.display) : stage;
+}
+
+async function* runStage(
+  node: PlanNode,
+  budget: InFlightBudget,
+  contexts: LocalTaskContext[],
+  limits: StreamingLimits,
+  runners: StageRunners,
+  progress: Progress,
+  op: OperatorStats | undefined,
+): AsyncGenerator<Block> {
+  const run = (n: PlanNode) => runNode(n, budget, contexts, limits, runners, progress);
+  const pool = limits.preserveOrder ? orderedPool : unorderedPool;
   switch (node.kind) {
-    case 'read':
-      yield* readStage(node.source, budget, limits.readConcurrency);
+    case 'read': {
+      const { source } = node;
+      const remoteRead = runners.readTask;
+      const shipped = {
+        name: source.name,
+        readTasks: async () => {
+          const tasks = await source.readTasks();
+          if (op && tasks.every((t) => t.estimatedRows !== undefined))
+            op.totalRows = tasks.reduce((sum, t) => sum + (t.estimatedRows ?? 0), 0);
+          return remoteRead ? tasks.map(remoteRead) : tasks;
+        },
+      };
+      yield* readStage(shipped, budget, limits.readConcurrency);
       return;
+    }
     case 'oneToOne': {
+      const remote = runners.oneToOne?.(node);
+      if (remote) {
+        budget.stage(node);
+        yield* pool(run(node.input), remote.slots, async (block, slot) => {
+          budget.setBusy(1);
+          try {
+            const out = await remote.run(block, slot);
+            budget.handoff(node, block, out);
+            return out;
+          } finally {
+            budget.setBusy(-1);
+          }
+        });
+        return;
+      }
       const ctx = new LocalTaskContext(0);
       contexts.push(ctx);
       budget.stage(node);
@@ -113,16 +212,19 @@ async function* runNode(
       return;
     }
     case 'mapBatches': {
-      const workers = Array.from({ length: node.concurrency }, (_, i) => new LocalTaskContext(i));
+      const remote = runners.mapBatches?.(node);
+      const workers = remote
+        ? []
+        : Array.from({ length: node.concurrency }, (_, i) => new LocalTaskContext(i));
       contexts.push(...workers);
       budget.stage(node);
       const bundleStage = {};
       budget.stage(bundleStage);
       const bundles = bundleBlocks(run(node.input), node.batchSize, budget, bundleStage);
-      yield* orderedPool(bundles, node.concurrency, async (bundle, worker) => {
+      yield* pool(bundles, remote?.slots ?? node.concurrency, async (bundle, worker) => {
         budget.setBusy(1);
         try {
-          const out = await node.fn(bundle, workers[worker]);
+          const out = remote ? await remote.run(bundle, worker) : await node.fn(bundle, workers[worker]);
           budget.handoff(node, bundle, out);
           return out;
         } finally {

@@ -1,8 +1,13 @@
 import { ConfigError } from '@manta/core';
 import { LocalFileSystem } from './local.ts';
+import { S3FileSystem } from './s3.ts';
 import type { FileSystem } from './types.ts';
 
-const registry = new Map<string, () => FileSystem>([['file', () => new LocalFileSystem()]]);
+const registry = new Map<string, () => FileSystem>([
+  ['file', () => new LocalFileSystem()],
+  // Options from the standard AWS variables; registerFileSystem('s3', () => new S3FileSystem({...})) to set them.
+  ['s3', () => new S3FileSystem()],
+]);
 const instances = new Map<string, FileSystem>();
 
 /** Register a file system for a URL scheme (e.g. `s3`); paths `scheme://...` then resolve to it. */

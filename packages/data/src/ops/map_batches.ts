@@ -2,6 +2,7 @@ import type { Block } from '../block/index.ts';
 import { concatBlocks, sliceBlock } from '../block/index.ts';
 import { DataOperatorError } from '../errors/index.ts';
 import { fromBatch, toBatch } from './batch_format.ts';
+import { resolveTarget } from './remote_target.ts';
 import type { Batch, BatchFormat, BatchOutput, BlockFn, TaskContext } from './types.ts';
 
 export type BatchFn = (batch: Batch) => BatchOutput | Promise<BatchOutput>;
@@ -12,7 +13,8 @@ export interface BatchCallable {
 export type BatchClass = new (...args: never[]) => BatchCallable;
 
 export interface MapBatchesSpec {
-  readonly fn: BatchFn | BatchClass;
+  /** A function or class, or a core remote function / actor class wrapping one. */
+  readonly fn: BatchFn | BatchClass | object;
   readonly constructorArgs?: readonly unknown[];
   /** Rows per batch; `undefined` passes each bundle whole. */
   readonly batchSize: number | undefined;
@@ -30,10 +32,13 @@ export function isClass(fn: unknown): fn is BatchClass {
  */
 export function mapBatchesFn(spec: MapBatchesSpec): BlockFn {
   const key = {};
+  let target: Promise<unknown> | undefined;
   return async (bundle: Block, ctx: TaskContext) => {
+    target ??= resolveTarget(spec.fn, spec.operator);
+    const fn = await target;
     let call: BatchFn;
-    if (isClass(spec.fn)) {
-      const Cls = spec.fn;
+    if (isClass(fn)) {
+      const Cls = fn;
       const instance = await ctx.instance(key, () => {
         try {
           return new Cls(...((spec.constructorArgs ?? []) as never[]));
@@ -48,19 +53,25 @@ export function mapBatchesFn(spec: MapBatchesSpec): BlockFn {
         );
       }
       call = (batch) => instance.call(batch);
-    } else call = spec.fn as BatchFn;
+    } else if (typeof fn === 'function') call = fn as BatchFn;
+    else throw new DataOperatorError(spec.operator, new TypeError('expected a function or a class'));
     const size = spec.batchSize ?? Math.max(1, bundle.numRows);
+    // One batch covering the whole bundle needs no slicing and no concatenation.
+    if (size >= bundle.numRows) return fromBatch(await runBatch(call, bundle, spec), spec.operator);
     const outputs: Block[] = [];
     for (let start = 0; start < bundle.numRows; start += size) {
-      const batch = toBatch(sliceBlock(bundle, start, start + size), spec.batchFormat);
-      let result: BatchOutput;
-      try {
-        result = await call(batch);
-      } catch (cause) {
-        throw cause instanceof DataOperatorError ? cause : new DataOperatorError(spec.operator, cause);
-      }
-      outputs.push(fromBatch(result, spec.operator));
+      outputs.push(
+        fromBatch(await runBatch(call, sliceBlock(bundle, start, start + size), spec), spec.operator),
+      );
     }
     return concatBlocks(outputs);
   };
+}
+
+async function runBatch(call: BatchFn, block: Block, spec: MapBatchesSpec): Promise<BatchOutput> {
+  try {
+    return await call(toBatch(block, spec.batchFormat));
+  } catch (cause) {
+    throw cause instanceof DataOperatorError ? cause : new DataOperatorError(spec.operator, cause);
+  }
 }

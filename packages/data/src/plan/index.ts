@@ -1,2 +1,2 @@
-export type { PlanNode } from './types.ts';
+export type { ComputeStrategy, PlanNode } from './types.ts';
 export { describePlan } from './types.ts';

@@ -1,4 +1,4 @@
-import type { AllToAllFn, BlockFn } from '../ops/index.ts';
+import type { AllToAllFn, BlockFn, StageSpec } from '../ops/index.ts';
 import type { Datasource } from '../source/index.ts';
 
 /**
@@ -8,8 +8,17 @@ import type { Datasource } from '../source/index.ts';
  */
 export type PlanNode =
   | { readonly kind: 'read'; readonly source: Datasource }
-  /** One block in, one block out (map, flatMap, filter: fused row loops). */
-  | { readonly kind: 'oneToOne'; readonly name: string; readonly input: PlanNode; readonly fn: BlockFn }
+  /**
+   * One block in, one block out (map, flatMap, filter: fused row loops). `remote` is set when
+   * the function can be found by a worker process (a core `remote()` function).
+   */
+  | {
+      readonly kind: 'oneToOne';
+      readonly name: string;
+      readonly input: PlanNode;
+      readonly fn: BlockFn;
+      readonly remote?: StageSpec;
+    }
   /** Bundles of `batchSize` rows, run on `concurrency` workers, each keeping its own instances. */
   | {
       readonly kind: 'mapBatches';
@@ -18,12 +27,20 @@ export type PlanNode =
       readonly fn: BlockFn;
       readonly batchSize: number | undefined;
       readonly concurrency: number;
+      /** Tasks (stateless) or a pool of actors, each constructing a class once. */
+      readonly compute: ComputeStrategy;
+      /** Resources each task or actor holds on a cluster. */
+      readonly resources: { readonly numCpus?: number; readonly numGpus?: number };
+      readonly remote?: StageSpec;
     }
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly n: number }
   /** A barrier: needs every input block (shuffle, sort, repartition, aggregate). */
   | { readonly kind: 'allToAll'; readonly name: string; readonly input: PlanNode; readonly fn: AllToAllFn }
   | { readonly kind: 'union'; readonly inputs: readonly PlanNode[] }
   | { readonly kind: 'zip'; readonly left: PlanNode; readonly right: PlanNode };
+
+/** How a mapBatches stage runs: as tasks, or on a fixed pool of `size` long-lived actors. */
+export type ComputeStrategy = { readonly kind: 'tasks' } | { readonly kind: 'actors'; readonly size: number };
 
 /** A short text form of a plan, e.g. `read(readCsv) -> map -> limit(10)`. */
 export function describePlan(node: PlanNode): string {

@@ -1,2 +1,3 @@
 export { OnnxPredictor } from './onnx_predictor.ts';
+export { OnnxPredictorActor } from './remote.ts';
 export type { OnnxPredictorOptions } from './types.ts';

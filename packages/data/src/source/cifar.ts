@@ -2,7 +2,7 @@ import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import type { ColumnInput } from '../block/index.ts';
 import type { RecordDecoder } from './binary.ts';
-import { binaryRecordsSource } from './binary.ts';
+import { binaryRecordsSource, registerDecoder, withDecoderSpec } from './binary.ts';
 import type { Datasource, FileReadOptions } from './types.ts';
 
 /** CIFAR-10 binary record: 1 label byte, then 1024 red, 1024 green, 1024 blue bytes (32x32, row-major). */
@@ -36,23 +36,51 @@ export type Cifar10Options = FileReadOptions & {
 
 /** Decode CIFAR-10 records into `label` (int32) and `image` (HWC 32x32x3) columns. */
 export function cifar10Decoder(imageFormat: 'uint8' | 'float32'): RecordDecoder {
+  return withDecoderSpec(decodeCifar10(imageFormat), { kind: 'cifar10', imageFormat });
+}
+
+registerDecoder('cifar10', (spec) => cifar10Decoder(spec.imageFormat === 'float32' ? 'float32' : 'uint8'));
+
+function decodeCifar10(imageFormat: 'uint8' | 'float32'): RecordDecoder {
   return (bytes, count) => {
     const label = new Int32Array(count);
-    const image = imageFormat === 'float32' ? new Float32Array(count * 3072) : new Uint8Array(count * 3072);
-    const scale = imageFormat === 'float32' ? 1 / 255 : 1;
-    for (let r = 0; r < count; r++) {
-      const base = r * CIFAR10_RECORD_BYTES;
-      label[r] = bytes[base];
-      const out = r * 3072;
-      for (let p = 0; p < 1024; p++) {
-        image[out + p * 3] = bytes[base + 1 + p] * scale;
-        image[out + p * 3 + 1] = bytes[base + 1025 + p] * scale;
-        image[out + p * 3 + 2] = bytes[base + 2049 + p] * scale;
-      }
-    }
+    for (let r = 0; r < count; r++) label[r] = bytes[r * CIFAR10_RECORD_BYTES];
+    // One monomorphic loop per output type: the CHW -> HWC transpose is the hot path of reading.
+    const image = imageFormat === 'float32' ? planarToHwcFloat(bytes, count) : planarToHwcBytes(bytes, count);
     const columns: Record<string, ColumnInput> = { label, image: { data: image, shape: [count, 32, 32, 3] } };
     return columns;
   };
+}
+
+function planarToHwcFloat(bytes: Uint8Array, count: number): Float32Array {
+  const image = new Float32Array(count * 3072);
+  const scale = 1 / 255;
+  for (let r = 0; r < count; r++) {
+    const base = r * CIFAR10_RECORD_BYTES + 1;
+    const out = r * 3072;
+    for (let p = 0; p < 1024; p++) {
+      const o = out + p * 3;
+      image[o] = bytes[base + p] * scale;
+      image[o + 1] = bytes[base + 1024 + p] * scale;
+      image[o + 2] = bytes[base + 2048 + p] * scale;
+    }
+  }
+  return image;
+}
+
+function planarToHwcBytes(bytes: Uint8Array, count: number): Uint8Array {
+  const image = new Uint8Array(count * 3072);
+  for (let r = 0; r < count; r++) {
+    const base = r * CIFAR10_RECORD_BYTES + 1;
+    const out = r * 3072;
+    for (let p = 0; p < 1024; p++) {
+      const o = out + p * 3;
+      image[o] = bytes[base + p];
+      image[o + 1] = bytes[base + 1024 + p];
+      image[o + 2] = bytes[base + 2048 + p];
+    }
+  }
+  return image;
 }
 
 export function cifar10Source(paths: string | readonly string[], options: Cifar10Options = {}): Datasource {

@@ -10,4 +10,5 @@ export { arraysSource, blocksSource, itemsSource, rangeSource } from './memory.t
 export type { ParquetReadOptions } from './parquet.ts';
 export { parquetSource } from './parquet.ts';
 export { MANTA_SCHEMA_KEY } from './parquet_columns.ts';
-export type { Datasource, FileReadOptions, ReadTask } from './types.ts';
+export { registerRemoteReader, runRemoteRead } from './remote_readers.ts';
+export type { Datasource, FileReadOptions, ReadTask, RemoteReadSpec } from './types.ts';

@@ -2,6 +2,7 @@ import { parseConfig } from '@manta/core/internal';
 import { z } from 'zod';
 import type { Block, ColumnInput, Row } from '../block/index.ts';
 import { blockBytes, blockFromColumns, blockFromRows, sliceBlock } from '../block/index.ts';
+import { registerRemoteReader } from './remote_readers.ts';
 import type { Datasource, ReadTask } from './types.ts';
 
 const blockRowsSchema = z.object({ blockRows: z.number().int().positive().optional() }).strict();
@@ -23,6 +24,13 @@ function blockTasks(name: string, block: Block, blockRows: number): ReadTask[] {
   return tasks;
 }
 
+async function* rangeBlock({ start, end }: { start: number; end: number }): AsyncGenerator<Block> {
+  const id = end > 2 ** 31 - 1 ? new Float64Array(end - start) : new Int32Array(end - start);
+  for (let i = 0; i < id.length; i++) id[i] = start + i;
+  yield blockFromColumns({ id });
+}
+registerRemoteReader('range', rangeBlock);
+
 /** `range(n)`: one int32 column `id` = 0..n-1 (float64 past 2^31). */
 export function rangeSource(n: number, options: { blockRows?: number } = {}): Datasource {
   parseConfig(z.number().int().nonnegative(), n, 'range.n');
@@ -39,11 +47,8 @@ export function rangeSource(n: number, options: { blockRows?: number } = {}): Da
           estimatedRows: end - start,
           estimatedBytes: (end - start) * (wide ? 8 : 4),
           estimatedBlocks: 1,
-          async *read() {
-            const id = wide ? new Float64Array(end - start) : new Int32Array(end - start);
-            for (let i = 0; i < id.length; i++) id[i] = start + i;
-            yield blockFromColumns({ id });
-          },
+          read: () => rangeBlock({ start, end }),
+          remote: { reader: 'range', args: { start, end } },
         });
       }
       return tasks;

@@ -9,6 +9,7 @@ import type { FileRef } from '../fs/index.ts';
 import { fileSystemFor, schemeOf } from '../fs/index.ts';
 import { fileSource, withPath } from './files.ts';
 import { fromParquetColumn, MANTA_SCHEMA_KEY } from './parquet_columns.ts';
+import { registerRemoteReader } from './remote_readers.ts';
 import type { Datasource, FileReadOptions, ReadTask } from './types.ts';
 
 const schema = z
@@ -29,15 +30,7 @@ export function parquetSource(
 ): Datasource {
   const opts = parseConfig(schema, options, 'readParquet options');
   return fileSource('readParquet', paths, opts.extensions ?? ['.parquet', '.pq'], async (file) => {
-    const buffer = await openBuffer(file);
-    let metadata: FileMetaData;
-    try {
-      metadata = await parquetMetadataAsync(buffer);
-    } catch (cause) {
-      throw new DataReadError(file.path, `invalid Parquet file: ${(cause as Error).message}`, undefined, {
-        cause,
-      });
-    }
+    const { buffer, metadata } = await openParquet(file);
     const fields = mantaFields(metadata);
     const tasks: ReadTask[] = [];
     let rowStart = 0;
@@ -51,10 +44,31 @@ export function parquetSource(
         estimatedBytes: Number(group.total_byte_size),
         estimatedBlocks: Math.max(1, Math.ceil(rows / opts.blockRows)),
         read: () => readGroup(file, buffer, metadata, fields, start, start + rows, opts),
+        remote: { reader: 'parquet', args: { file, rowStart: start, rowEnd: start + rows, opts } },
       });
     });
     return tasks;
   });
+}
+
+registerRemoteReader(
+  'parquet',
+  async function* (args: { file: FileRef; rowStart: number; rowEnd: number; opts: z.output<typeof schema> }) {
+    const { buffer, metadata } = await openParquet(args.file);
+    const fields = mantaFields(metadata);
+    yield* readGroup(args.file, buffer, metadata, fields, args.rowStart, args.rowEnd, args.opts);
+  },
+);
+
+async function openParquet(file: FileRef): Promise<{ buffer: AsyncBuffer; metadata: FileMetaData }> {
+  const buffer = await openBuffer(file);
+  try {
+    return { buffer, metadata: await parquetMetadataAsync(buffer) };
+  } catch (cause) {
+    throw new DataReadError(file.path, `invalid Parquet file: ${(cause as Error).message}`, undefined, {
+      cause,
+    });
+  }
 }
 
 async function openBuffer(file: FileRef): Promise<AsyncBuffer> {

@@ -21,23 +21,7 @@ export function fromParquetColumn(
   ) {
     return tensorFromBytes(values as Uint8Array[], field.dtype, field.shape);
   }
-  let column: Column;
-  const numbers = Array.isArray(values) && values.every((v) => typeof v === 'number');
-  if (numbers && physicalType === 'INT32')
-    column = { dtype: 'int32', shape: [], data: Int32Array.from(values as number[]) };
-  else if (numbers && physicalType === 'FLOAT')
-    column = { dtype: 'float32', shape: [], data: Float32Array.from(values as number[]) };
-  else if (values instanceof Float32Array) column = { dtype: 'float32', shape: [], data: values };
-  else if (values instanceof Float64Array) column = { dtype: 'float64', shape: [], data: values };
-  else if (values instanceof Int32Array) column = { dtype: 'int32', shape: [], data: values };
-  else if (values instanceof Uint8Array) column = { dtype: 'uint8', shape: [], data: values };
-  else if (values instanceof Uint32Array)
-    column = { dtype: 'float64', shape: [], data: Float64Array.from(values) };
-  else if (values instanceof BigInt64Array || values instanceof BigUint64Array) column = fromBigInts(values);
-  else
-    column = inferColumn(
-      Array.from(values as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? safeNumber(v) : v)),
-    );
+  const column = (Array.isArray(values) && numberArrayColumn(values, physicalType)) || columnOf(values);
   if (
     field &&
     column.dtype !== field.dtype &&
@@ -49,6 +33,41 @@ export function fromParquetColumn(
     return { dtype: field.dtype, shape: [], data };
   }
   return column;
+}
+
+/** Any other hyparquet column: typed arrays kept, bigints narrowed when safe, the rest inferred. */
+function columnOf(values: DecodedArray): Column {
+  if (values instanceof Float32Array) return { dtype: 'float32', shape: [], data: values };
+  if (values instanceof Float64Array) return { dtype: 'float64', shape: [], data: values };
+  if (values instanceof Int32Array) return { dtype: 'int32', shape: [], data: values };
+  if (values instanceof Uint8Array) return { dtype: 'uint8', shape: [], data: values };
+  if (values instanceof Uint32Array) return { dtype: 'float64', shape: [], data: Float64Array.from(values) };
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) return fromBigInts(values);
+  return inferColumn(
+    Array.from(values as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? safeNumber(v) : v)),
+  );
+}
+
+function numberArrayColumn(values: readonly unknown[], physicalType: string | undefined): Column | undefined {
+  if (physicalType === 'INT32') {
+    const data = numbersTo(new Int32Array(values.length), values);
+    return data && { dtype: 'int32', shape: [], data };
+  }
+  if (physicalType === 'FLOAT') {
+    const data = numbersTo(new Float32Array(values.length), values);
+    return data && { dtype: 'float32', shape: [], data };
+  }
+  return undefined;
+}
+
+/** Fill `out` from an array of numbers in one pass; undefined if any value is not a number (nulls). */
+function numbersTo<T extends Int32Array | Float32Array>(out: T, values: readonly unknown[]): T | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') return undefined;
+    out[i] = v;
+  }
+  return out;
 }
 
 function safeNumber(v: bigint): number | bigint {

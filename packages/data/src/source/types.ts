@@ -12,6 +12,17 @@ export interface ReadTask {
   /** Estimated blocks this task yields (for per-block size estimates). */
   readonly estimatedBlocks?: number;
   read(): AsyncIterable<Block>;
+  /**
+   * The same read as plain data, for a worker process to run (see `remote_readers.ts`); absent
+   * when the task holds in-memory data or user functions, which are read in this process.
+   */
+  readonly remote?: RemoteReadSpec;
+}
+
+/** A read a worker can redo: a reader registered by name, and its arguments (plain data). */
+export interface RemoteReadSpec {
+  readonly reader: string;
+  readonly args: unknown;
 }
 
 /** A planned source: turns paths or data into read tasks when the dataset executes. */
