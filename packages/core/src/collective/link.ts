@@ -40,6 +40,9 @@ export function describeOp(op: OpHeader): string {
   return `${what}${arg}${op.wire ? ' fp16-compressed' : ''}`;
 }
 
+const PIPELINE_DEPTH = 4;
+const MIN_PIPELINED_CHUNK = 256 * 1024;
+
 export interface LinkContext {
   group: string;
   rank: number;
@@ -64,7 +67,13 @@ export class OpLink {
     this.rank = ctx.rank;
     this.worldSize = ctx.worldSize;
     const elemBytes = header.wire ? 2 : dtypeBytes(dtype);
-    const bytes = Math.min(ctx.chunkBytes, ctx.transport.maxPayload);
+    // At least PIPELINE_DEPTH chunks per ring segment (down to MIN_PIPELINED_CHUNK): with one
+    // chunk per segment a step cannot start before the previous one fully landed, so the link
+    // idles during every reduction and wake-up (see the collective section of the README).
+    const perRank = header.code === OP_CODES.allGather || header.code === OP_CODES.barrier;
+    const segmentBytes = (perRank ? header.count : header.count / ctx.worldSize) * elemBytes;
+    const pipelined = Math.max(MIN_PIPELINED_CHUNK, Math.ceil(segmentBytes / PIPELINE_DEPTH));
+    const bytes = Math.min(ctx.chunkBytes, ctx.transport.maxPayload, pipelined);
     this.chunkElems = Math.max(1, Math.floor(bytes / elemBytes));
   }
 
