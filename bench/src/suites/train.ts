@@ -1,6 +1,6 @@
 /**
- * Training throughput on the tfjs wasm backend with Manta's training kernels
- * (packages/train/src/tfjs/wasm-kernels): `cnn_train_wasm` is training samples/s of the demo
+ * Training throughput on the tfjs wasm backend with Manta's training kernels and gradients
+ * (packages/train/src/tfjs/wasm-kernels, wasm-gradients): `cnn_train_wasm` is training samples/s of the demo
  * ResNet (examples/cifar buildCifarModel, batch 64, one process), against the forward-only
  * samples/s of the same model in the same run (`cnn_inference_wasm`). A training step costs
  * about three forward passes of conv work plus batch norm's backward, so a ratio near 0.33 is
@@ -82,7 +82,8 @@ export async function run(ctx: BenchContext): Promise<void> {
     params,
   });
   ctx.log(`  (tensors alive at the end of the timed loop: ${tensorsLeft})`);
-  await trainerFigures(ctx);
+  // MANTA_BENCH_TRAIN_ONLY=cnn: the CNN figures alone (a few minutes shorter).
+  if (process.env.MANTA_BENCH_TRAIN_ONLY !== 'cnn') await trainerFigures(ctx);
 }
 
 /**

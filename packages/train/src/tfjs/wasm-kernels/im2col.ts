@@ -12,6 +12,39 @@
  */
 import { type ConvGeometry, validRange } from './geometry.ts';
 
+/**
+ * x [B, H, W, C] -> s * s residue planes, plane (ph, pw) = [C, B, H / s, W / s] holding
+ * x[b, s * i + ph, s * j + pw, c]; H and W must be multiples of s. Each plane is the input of
+ * a stride-1 problem (see Conv2DBackpropFilter.ts). Planes not marked in `used` (by index
+ * ph * s + pw) are left unwritten.
+ */
+export function toChannelsFirstDecimated(
+  x: Float32Array,
+  g: ConvGeometry,
+  s: number,
+  used: readonly boolean[],
+  xT: Float32Array,
+): void {
+  const { batch: B, inH, inW, inC: C } = g;
+  const hs = inH / s;
+  const ws = inW / s;
+  const channelPlane = B * hs * ws;
+  const residuePlane = C * channelPlane;
+  for (let b = 0; b < B; b++) {
+    for (let ih = 0; ih < inH; ih++) {
+      const ph = ih % s;
+      const rowBase = ph * s * residuePlane + (b * hs + (ih - ph) / s) * ws;
+      let src = (b * inH + ih) * inW * C;
+      for (let iw = 0; iw < inW; iw++, src += C) {
+        const pw = iw % s;
+        if (!used[ph * s + pw]) continue;
+        let dst = rowBase + pw * residuePlane + (iw - pw) / s;
+        for (let c = 0; c < C; c++, dst += channelPlane) xT[dst] = x[src + c];
+      }
+    }
+  }
+}
+
 /** x [B, H, W, C] -> xT [C, B, H, W], one [H*W, C] -> [C, H*W] block per image. */
 export function toChannelsFirst(x: Float32Array, g: ConvGeometry, xT: Float32Array): void {
   const { batch: B, inC: C } = g;

@@ -4,7 +4,11 @@ export {
   conv2DBackpropFilterConfig,
   conv2DBackpropFilterTuning,
 } from './Conv2DBackpropFilter.ts';
-export { conv2DBackpropInput, conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+export {
+  conv2DBackpropInput,
+  conv2DBackpropInputConfig,
+  conv2DBackpropInputTuning,
+} from './Conv2DBackpropInput.ts';
 export {
   depthwiseConv2dNativeBackpropFilter,
   depthwiseConv2dNativeBackpropFilterConfig,

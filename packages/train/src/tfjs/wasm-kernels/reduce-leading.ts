@@ -2,8 +2,8 @@
  * Sum and Mean over leading axes (axis [0, ..., k-1]) of float32 tensors, for wasm. Batch norm
  * reduces an NHWC activation over [0, 1, 2] several times per layer in training; the shipped
  * kernels first transpose the whole tensor so that the axes are innermost. Here rows are added
- * into a float64 accumulator of the inner size, four rows at a time (measured about 2x faster
- * than one at a time; a ones-vector matMul was slower, as XNNPACK repacks its right operand on
+ * into a float64 accumulator of the inner size, eight rows at a time (measured about 2x faster
+ * than one at a time, and faster than four; a ones-vector matMul was slower, as XNNPACK repacks its right operand on
  * every call). Other cases go to the shipped kernel.
  */
 
@@ -51,7 +51,7 @@ export function makeReduceConfig(
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
-/** dst[c] = scale * (sum over r of src[r * width + c]), accumulated in float64, four rows per pass. */
+/** dst[c] = scale * (sum over r of src[r * width + c]), accumulated in float64, eight rows per pass. */
 export function sumRows(
   src: Float32Array,
   rows: number,
@@ -62,11 +62,21 @@ export function sumRows(
   const acc = new Float64Array(width);
   let r = 0;
   let base = 0;
-  for (; r + 4 <= rows; r += 4, base += 4 * width) {
+  for (; r + 8 <= rows; r += 8, base += 8 * width) {
     const b1 = base + width;
     const b2 = b1 + width;
     const b3 = b2 + width;
-    for (let c = 0; c < width; c++) acc[c] += src[base + c] + src[b1 + c] + (src[b2 + c] + src[b3 + c]);
+    const b4 = b3 + width;
+    const b5 = b4 + width;
+    const b6 = b5 + width;
+    const b7 = b6 + width;
+    for (let c = 0; c < width; c++) {
+      acc[c] +=
+        src[base + c] +
+        src[b1 + c] +
+        (src[b2 + c] + src[b3 + c]) +
+        (src[b4 + c] + src[b5 + c] + (src[b6 + c] + src[b7 + c]));
+    }
   }
   for (; r < rows; r++, base += width) for (let c = 0; c < width; c++) acc[c] += src[base + c];
   for (let c = 0; c < width; c++) dst[c] = acc[c] * scale;

@@ -10,10 +10,14 @@
  * - Tile: batch norm's gradient tiles per-channel values to the activation shape; the shipped
  *   kernel took about a third of the step.
  * - Identity: the shipped one copies; ours shares the data, as the cpu backend's does.
+ * - Cast: the shipped one copies even to the same dtype; ours shares the data then.
  * - Sum, Mean: batch norm reduces over the leading NHWC axes; the shipped kernels transpose
  *   first. Ours handle that case and hand every other case to the shipped kernel.
  * - Multiply, Add, Sub, RealDiv: a [1, 1, 1, C] operand is handed to the shipped kernel as [C],
  *   which it broadcasts on a fast path (see broadcast-binary.ts).
+ *
+ * Added for batch norm's gradient in ../wasm-gradients, which tfjs composes from many
+ * activation-sized kernels: MantaBatchNormGradStats.
  *
  * Idempotent. Call it before or after the wasm backend is initialised: our kernels have no
  * setup step, and the shipped kernels they delegate to were set up with the backend.
@@ -21,7 +25,10 @@
 
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingGradients } from '../wasm-gradients/register.ts';
+import { batchNormGradStatsConfig } from './BatchNormGradStats.ts';
 import { makeBroadcastBinaryConfig } from './broadcast-binary.ts';
+import { makeCastConfig } from './Cast.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
@@ -51,6 +58,8 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
   fixed(depthwiseConv2dNativeBackpropFilterConfig, false),
   fixed(depthwiseConv2dNativeBackpropInputConfig, false),
   fixed(identityConfig, true),
+  fixed(batchNormGradStatsConfig, false),
+  { kernelName: tf.Cast, make: makeCastConfig, replace: true },
   { kernelName: tf.Tile, make: makeTileConfig, replace: true },
   { kernelName: tf.Sum, make: makeSumConfig, replace: true },
   { kernelName: tf.Mean, make: makeMeanConfig, replace: true },
@@ -63,8 +72,12 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
 
 const ours = new WeakSet<KernelFunc>();
 
-/** Registers the kernels for backend 'wasm'; returns the names registered by this call (empty once done). */
+/**
+ * Registers the kernels for backend 'wasm', and the gradients that use them (../wasm-gradients);
+ * returns the kernel names registered by this call (empty once done).
+ */
 export function registerWasmTrainingKernels(): string[] {
+  registerWasmTrainingGradients();
   const registered: string[] = [];
   for (const kernel of WASM_TRAINING_KERNELS) {
     const existing = tf.getKernel(kernel.kernelName, 'wasm');

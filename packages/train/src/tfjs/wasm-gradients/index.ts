@@ -1,0 +1,1 @@
+export { isMantaWasmGradient, registerWasmTrainingGradients, WASM_TRAINING_GRADIENTS } from './register.ts';
