@@ -6,13 +6,15 @@ import { currentRuntime, encode } from '@manta/core/internal';
 import {
   ActorTrialExecutor,
   choice,
+  gridSearch,
   LocalTrialExecutor,
+  type TrialFailedError,
   TrialStatus,
   Tuner,
   withResources,
 } from '@manta/tune';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, dying, quadratic, Stepper, silent } from '../fixtures/tune-trainables.ts';
+import { counter, dying, quadratic, Stepper, silent, thrower } from '../fixtures/tune-trainables.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'manta-tune-actor-'));
 
@@ -115,6 +117,22 @@ describe('tune - actor executor', () => {
       [1, 2, 3],
     ]);
     expect(rows(steps)[0].metrics?.pid).not.toBe(process.pid);
+  });
+
+  it('actor executor - a trial that throws is errored with its remote stack after its streamed results; the sweep goes on', async () => {
+    const grid = await new Tuner(thrower, {
+      paramSpace: { failAt: gridSearch([2, 0]), iters: 3 },
+      runConfig: { name: 'throws', storagePath: scratch, verbose: 0 },
+    }).fit();
+    const [failed, fine] = rows(grid);
+    expect(failed.status).toBe(TrialStatus.Error);
+    // Results stream (FIFO, no stop criteria): the two before the throw still arrive, in order.
+    expect(failed.metricsHistory.map((h) => h.i)).toEqual([1, 2]);
+    expect(failed.error?.message).toContain('kaboom at 2');
+    expect((failed.error as TrialFailedError).remoteStack).toContain('tune-trainables.ts');
+    expect(readFileSync(join(failed.path, 'error.txt'), 'utf8')).toContain('kaboom at 2');
+    expect([fine.status, fine.metricsHistory.length]).toEqual([TrialStatus.Terminated, 3]);
+    expect(grid.numErrors).toBe(1);
   });
 
   it('actor executor - garbage on the report subject is dropped; plain functions keep the local executor', async () => {

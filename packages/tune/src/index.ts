@@ -87,6 +87,14 @@ export {
   type TrialMetrics,
   uniform,
 } from './search/index.ts';
+export {
+  CombinedStopper,
+  isStopper,
+  MaximumIterationStopper,
+  type Stopper,
+  TimeoutStopper,
+  TrialPlateauStopper,
+} from './stoppers/index.ts';
 export { LocalTuneStorage, SyncedTuneStorage, type TuneStorage } from './storage/index.ts';
 export { TrainerTrialExecutor } from './train_trial/index.ts';
 export {

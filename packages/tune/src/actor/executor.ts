@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, get, kill, RuntimeStateError } from '@manta/core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, get, kill, type ObjectRef, put, RuntimeStateError } from '@manta/core';
 import { currentRuntime, encode, serve } from '@manta/core/internal';
 import {
   ReportReply,
@@ -9,7 +12,14 @@ import {
   type TrialExit,
   type TrialSink,
 } from '../executor/index.ts';
-import { type TrialMessage, TrialMessageSchema, trialSubject } from './protocol.ts';
+import { type CheckpointTransfer, type PackedDir, packDir, unpackDir } from './checkpoint_transfer.ts';
+import {
+  type CheckpointHandoff,
+  type TrialMessage,
+  TrialMessageSchema,
+  type TrialReplyMessage,
+  trialSubject,
+} from './protocol.ts';
 import { TrialRunner, type TrialRunnerHandle } from './runner.ts';
 import { type TrialResources, trainableMeta } from './trainable.ts';
 
@@ -26,6 +36,13 @@ export interface ActorTrialExecutorOptions {
   readonly idleMs?: number;
   /** How long a trial waits for the controller's reply to one report. */
   readonly replyTimeoutMs?: number;
+  /**
+   * How checkpoints cross between trial processes and the experiment: `auto` (default) lets a
+   * trial process write into the experiment when it reaches it (S3, or the same folder on its
+   * machine) and hand the files over through the object store otherwise; `objectStore` always
+   * hands them over (for a driver-local folder on a cluster without a shared filesystem).
+   */
+  readonly checkpointTransfer?: CheckpointTransfer;
 }
 
 type Subscription = ReturnType<typeof serve>;
@@ -41,6 +58,8 @@ interface LiveTrial {
   failure: unknown;
   /** On a new actor that has not spoken yet: it may be waiting for resources. */
   waiting: boolean;
+  /** Checkpoint files sent to the trial (kept alive until the trial ends). */
+  readonly sent: ObjectRef[];
 }
 
 interface IdleActor {
@@ -55,6 +74,7 @@ interface IdleActor {
  * trial. The trainable must be declared with `trainable(import.meta.url, fn)`.
  */
 export class ActorTrialExecutor implements TrialExecutor {
+  readonly remoteTrials = true;
   private readonly id = randomBytes(6).toString('hex');
   private readonly subject = trialSubject(this.id);
   private readonly resources: Record<string, number>;
@@ -63,6 +83,7 @@ export class ActorTrialExecutor implements TrialExecutor {
   private readonly options: Required<Omit<ActorTrialExecutorOptions, 'resources'>>;
   private subscription: Subscription | undefined;
   private closed = false;
+  private starts = 0;
 
   constructor(
     private readonly trainable: Trainable,
@@ -81,6 +102,7 @@ export class ActorTrialExecutor implements TrialExecutor {
       stopGraceMs: options.stopGraceMs ?? 5_000,
       idleMs: options.idleMs ?? 1_000,
       replyTimeoutMs: options.replyTimeoutMs ?? 30 * 60_000,
+      checkpointTransfer: options.checkpointTransfer ?? 'auto',
     };
   }
 
@@ -95,25 +117,72 @@ export class ActorTrialExecutor implements TrialExecutor {
 
   private async onMessage(message: TrialMessage, msg: Msg): Promise<void> {
     const live = this.live.get(message.trialId);
-    let reply: ReportReply = ReportReply.Stop; // a stale or unknown trial process: end it
+    let answer: TrialReplyMessage = { reply: ReportReply.Stop }; // a stale or unknown trial process: end it
     if (live && live.token === message.token) {
       live.waiting = false;
       try {
-        if (message.kind === 'checkpoint') {
-          await live.sink.checkpoint(message.trialId, message.checkpoint);
-          reply = live.stopping ? ReportReply.Stop : ReportReply.Continue;
-        } else if (!live.stopping) {
-          reply = await live.sink.report(message.trialId, {
-            metrics: message.metrics,
-            checkpoint: message.checkpoint,
-          });
-        }
+        answer = await this.answer(live, message);
       } catch (error) {
         live.failure ??= error;
-        reply = ReportReply.Stop;
+        answer = { reply: ReportReply.Stop };
       }
     }
-    msg.respond(encode({ reply }));
+    msg.respond(encode(answer));
+  }
+
+  private async answer(live: LiveTrial, message: TrialMessage): Promise<TrialReplyMessage> {
+    const { trialId } = message;
+    const { sink } = live;
+    const next = () => sink.nextCheckpointPath?.(trialId);
+    switch (message.kind) {
+      case 'report': {
+        if (live.stopping) return { reply: ReportReply.Stop };
+        const reply = await this.withCheckpoint(message.checkpoint, (checkpoint) =>
+          sink.report(trialId, { metrics: message.metrics, ...checkpoint }),
+        );
+        return { reply, checkpointPath: next() };
+      }
+      case 'results': {
+        let reply: ReportReply = ReportReply.Continue;
+        for (const metrics of message.results) {
+          if (live.stopping || reply !== ReportReply.Continue) break;
+          reply = await sink.report(trialId, { metrics });
+        }
+        return { reply: live.stopping ? ReportReply.Stop : reply };
+      }
+      case 'checkpoint': {
+        await this.withCheckpoint(message.checkpoint, (c) =>
+          sink.checkpoint(
+            trialId,
+            c.storedCheckpoint ? { stored: c.storedCheckpoint } : (c.checkpoint as string),
+          ),
+        );
+        return { reply: live.stopping ? ReportReply.Stop : ReportReply.Continue, checkpointPath: next() };
+      }
+      case 'fetch': {
+        const dir = await sink.localCheckpoint?.(message.path);
+        if (!dir) return { reply: ReportReply.Continue, error: 'this tuner cannot send checkpoint files' };
+        const files = put(await packDir(dir));
+        live.sent.push(files);
+        return { reply: ReportReply.Continue, files };
+      }
+    }
+  }
+
+  /** Hands a trial's checkpoint to `use` as a stored path or a local folder (unpacked from the object store). */
+  private async withCheckpoint<T>(
+    handoff: CheckpointHandoff | undefined,
+    use: (checkpoint: { checkpoint?: string; storedCheckpoint?: string }) => Promise<T>,
+  ): Promise<T> {
+    if (!handoff) return use({});
+    if ('stored' in handoff) return use({ storedCheckpoint: handoff.stored });
+    const dir = await mkdtemp(join(tmpdir(), 'manta-tune-handoff-'));
+    try {
+      await unpackDir((await get(handoff.ref)) as PackedDir, dir);
+      return await use({ checkpoint: dir });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   private async acquire(live: LiveTrial): Promise<TrialRunnerHandle> {
@@ -150,13 +219,14 @@ export class ActorTrialExecutor implements TrialExecutor {
   async start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit> {
     this.listen();
     const live: LiveTrial = {
-      token: randomBytes(6).toString('hex'),
+      token: `${this.id}.${++this.starts}`,
       sink,
       handle: undefined,
       stopping: false,
       killTimer: undefined,
       failure: undefined,
       waiting: false,
+      sent: [],
     };
     this.live.set(request.trialId, live);
     let handle: TrialRunnerHandle | undefined;
@@ -164,7 +234,8 @@ export class ActorTrialExecutor implements TrialExecutor {
       handle = await this.acquire(live);
       live.handle = handle;
       if (live.stopping) this.scheduleKill(live);
-      const kind = await get(
+      // The runtime's get: no option parsing per trial (init() was checked by listen()).
+      const { kind, results } = await currentRuntime()!.get(
         handle.run.remote({
           trainable: trainableMeta(this.trainable).descriptor!,
           request,
@@ -172,6 +243,8 @@ export class ActorTrialExecutor implements TrialExecutor {
           token: live.token,
           reuseInstances: this.options.reuseInstances,
           replyTimeoutMs: this.options.replyTimeoutMs,
+          checkpointTransfer: this.options.checkpointTransfer,
+          checkpointPath: sink.nextCheckpointPath?.(request.trialId),
         }),
       );
       clearTimeout(live.killTimer);
@@ -179,6 +252,15 @@ export class ActorTrialExecutor implements TrialExecutor {
       const reusable = handle;
       handle = undefined;
       this.release(reusable);
+      // Results the trial streamed but had not sent yet: taken in order, before the exit.
+      for (const metrics of results) {
+        if (live.failure !== undefined) break;
+        try {
+          if ((await sink.report(request.trialId, { metrics })) !== ReportReply.Continue) break;
+        } catch (error) {
+          live.failure ??= error;
+        }
+      }
       if (live.failure !== undefined) return { kind: 'errored', error: live.failure };
       return { kind: live.stopping ? 'stopped' : kind };
     } catch (error) {

@@ -1,3 +1,4 @@
+import { ObjectRef } from '@manta/core';
 import { z } from 'zod';
 import { ReportReply } from '../executor/index.ts';
 
@@ -12,20 +13,40 @@ const base = {
   token: z.string().min(1),
 };
 
-/** Trial process -> driver (request/reply): one result; the trial waits for the reply. */
+const metrics = z.record(z.string(), z.unknown());
+
+/**
+ * How a checkpoint crosses from a trial process to the driver: already written into the
+ * experiment's storage by the trial process (`stored`, relative to the experiment root), or its
+ * files in the object store (`ref` to a PackedDir) when the trial's machine cannot reach the
+ * experiment folder.
+ */
+export const CheckpointHandoffSchema = z.union([
+  z.object({ stored: z.string().min(1) }),
+  z.object({ ref: z.instanceof(ObjectRef) }),
+]);
+export type CheckpointHandoff = z.infer<typeof CheckpointHandoffSchema>;
+
+/** Trial process -> driver (request/reply). */
 export const TrialMessageSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('report'),
-    ...base,
-    metrics: z.record(z.string(), z.unknown()),
-    /** A folder on the trial's machine holding this result's checkpoint. */
-    checkpoint: z.string().min(1).optional(),
-  }),
-  z.object({ kind: z.literal('checkpoint'), ...base, checkpoint: z.string().min(1) }),
+  /** One result the trial waits on. */
+  z.object({ kind: z.literal('report'), ...base, metrics, checkpoint: CheckpointHandoffSchema.optional() }),
+  /** Results streamed without waiting (no per-result decisions); the answer may still say STOP. */
+  z.object({ kind: z.literal('results'), ...base, results: z.array(metrics).min(1) }),
+  /** A checkpoint saved outside a report (PAUSE, checkpointAtEnd). */
+  z.object({ kind: z.literal('checkpoint'), ...base, checkpoint: CheckpointHandoffSchema }),
+  /** The files of a checkpoint to resume from, for a trial process that cannot reach the folder. */
+  z.object({ kind: z.literal('fetch'), ...base, path: z.string().min(1) }),
 ]);
 export type TrialMessage = z.infer<typeof TrialMessageSchema>;
 
 export const TrialReplySchema = z.object({
   reply: z.enum([ReportReply.Continue, ReportReply.Pause, ReportReply.Stop]),
+  /** Where the trial's next checkpoint goes (relative to the experiment root). */
+  checkpointPath: z.string().min(1).optional(),
+  /** `fetch`: the checkpoint's files (a PackedDir) in the object store. */
+  files: z.instanceof(ObjectRef).optional(),
+  /** `fetch`: why the files could not be sent. */
+  error: z.string().optional(),
 });
 export type TrialReplyMessage = z.infer<typeof TrialReplySchema>;

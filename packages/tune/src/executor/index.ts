@@ -25,4 +25,5 @@ export {
   type TrialExit,
   type TrialReport,
   type TrialSink,
+  type TrialStorageInfo,
 } from './types.ts';

@@ -29,7 +29,7 @@ function fakeSink(replies: ReportReply[] = []) {
       return replies.shift() ?? ReportReply.Continue;
     },
     checkpoint: async (_id, dir) => {
-      checkpoints.push(readFileSync(join(dir, 'n'), 'utf8'));
+      if (typeof dir === 'string') checkpoints.push(readFileSync(join(dir, 'n'), 'utf8'));
     },
   };
   return { sink, reports, checkpoints };

@@ -29,6 +29,15 @@ export interface StartTrialRequest {
   readonly config: TrialConfig;
   /** Local checkpoint folder to resume from. */
   readonly checkpoint: string | undefined;
+  /** The same checkpoint relative to the experiment root (for trials that run on other machines). */
+  readonly checkpointPath?: string;
+  /** The experiment's storage, for trial processes that move checkpoints themselves. */
+  readonly storage?: TrialStorageInfo;
+  /**
+   * False when every result is answered CONTINUE unless the trial is being stopped (FIFO, no stop
+   * criteria): a remote trial may then stream results without waiting for each answer.
+   */
+  readonly decisionsPerResult?: boolean;
   /** Results the trial already reported (its next one is number iteration + 1). */
   readonly iteration: number;
   /** Class trainables: save a checkpoint every N steps (0: never). */
@@ -37,10 +46,27 @@ export interface StartTrialRequest {
   readonly checkpointAtEnd: boolean;
 }
 
+/** Where an experiment lives, as trial processes see it. */
+export interface TrialStorageInfo {
+  /** An absolute local path, or a URI (`s3://...`) when `remote`. */
+  readonly experimentPath: string;
+  readonly remote: boolean;
+  /**
+   * Local storage: the content of the experiment's `.manta_storage_token` file, so that a trial
+   * process can tell whether it sees the same folder (same machine or a shared filesystem).
+   */
+  readonly token?: string;
+}
+
 export interface TrialReport {
   readonly metrics: TrialMetrics;
   /** A local folder to persist as this result's checkpoint (copied; the caller may delete it after). */
   readonly checkpoint?: string;
+  /**
+   * A checkpoint the trial process already wrote into the experiment (complete, marker last), at
+   * the path `TrialSink.nextCheckpointPath` gave, relative to the experiment root.
+   */
+  readonly storedCheckpoint?: string;
 }
 
 /**
@@ -54,8 +80,15 @@ export type ReportReply = (typeof ReportReply)[keyof typeof ReportReply];
 export interface TrialSink {
   /** Called for each result; the trial waits for the reply before it continues. */
   report(trialId: string, report: TrialReport): Promise<ReportReply>;
-  /** A checkpoint saved outside a report (on PAUSE, or at the end). */
-  checkpoint(trialId: string, localDir: string): Promise<void>;
+  /**
+   * A checkpoint saved outside a report (on PAUSE, or at the end): a local folder to copy in, or
+   * `{ stored }` for one already written into the experiment.
+   */
+  checkpoint(trialId: string, checkpoint: string | { readonly stored: string }): Promise<void>;
+  /** Where the trial's next checkpoint goes, relative to the experiment root (not reserved twice). */
+  nextCheckpointPath?(trialId: string): string | undefined;
+  /** A local folder holding the checkpoint at `path` (relative to the experiment root). */
+  localCheckpoint?(path: string): Promise<string>;
 }
 
 export type TrialExit =
@@ -68,6 +101,11 @@ export type TrialExit =
  * to a sink. `start` resolves when the trial's code has ended.
  */
 export interface TrialExecutor {
+  /**
+   * Trials run in other processes that find checkpoints through `checkpointPath` and `storage`
+   * (the controller then skips making local copies for `checkpoint`).
+   */
+  readonly remoteTrials?: boolean;
   start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit>;
   /** Ask a running trial to end at its next report or step (interruption, time budget). */
   stop(trialId: string): void;

@@ -21,6 +21,7 @@ export function chooseFifo(trials: readonly TrialView[]): TrialView | undefined 
 
 export class FIFOScheduler implements TrialScheduler {
   readonly name = 'fifo';
+  readonly alwaysContinues = true;
   constructor(options: Record<string, never> = {}) {
     parseConfig(z.strictObject({}), options, 'FIFOScheduler options');
   }

@@ -56,6 +56,11 @@ export interface SchedulerProperties {
  */
 export interface TrialScheduler {
   readonly name: string;
+  /**
+   * True when onTrialResult always answers CONTINUE with no effects (FIFO): trials then stream
+   * their results without waiting for a decision on each.
+   */
+  readonly alwaysContinues?: boolean;
   /** Fill in metric/mode from tuneConfig; throws ConfigError when neither is set where needed. */
   setSearchProperties(props: SchedulerProperties): void;
   onTrialAdd(trial: TrialView): void;

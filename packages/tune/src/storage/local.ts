@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { appendFile as appendFileCb, rename as renameCb, writeFile as writeFileCb } from 'node:fs';
 import {
   appendFile,
   copyFile,
@@ -11,7 +11,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CHECKPOINT_MARKER, type TuneStorage } from './types.ts';
+import { CHECKPOINT_MARKER, type FileWrite, type TuneStorage } from './types.ts';
 
 /** Copy a directory tree (fs.cp is several times slower for small checkpoint folders). */
 async function copyDir(from: string, to: string): Promise<void> {
@@ -26,9 +26,13 @@ async function copyDir(from: string, to: string): Promise<void> {
   );
 }
 
+let tempCounter = 0;
+
 /** An experiment folder on the local filesystem. */
 export class LocalTuneStorage implements TuneStorage {
   readonly experimentPath: string;
+  /** Folders known to exist (one mkdir per trial folder, not one per write). */
+  private readonly made = new Map<string, Promise<unknown>>();
 
   constructor(experimentPath: string) {
     this.experimentPath = resolve(experimentPath);
@@ -38,17 +42,60 @@ export class LocalTuneStorage implements TuneStorage {
     return join(this.experimentPath, relPath);
   }
 
+  private ensureDir(dir: string): Promise<unknown> {
+    let made = this.made.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      made.catch(() => this.made.delete(dir));
+      this.made.set(dir, made);
+    }
+    return made;
+  }
+
   async writeText(relPath: string, text: string): Promise<void> {
     const target = this.abs(relPath);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await this.ensureDir(dirname(target));
+    const temp = `${target}.tmp-${process.pid}-${tempCounter++}`;
     await writeFile(temp, text);
     await rename(temp, target);
   }
 
+  /**
+   * Many small writes at once, with callback-style fs calls run in parallel on the thread pool:
+   * a batch of trial files costs the driver's thread little (no FileHandle promise chains).
+   */
+  async writeBatch(ops: readonly FileWrite[]): Promise<void> {
+    const dirs = new Set(ops.map((op) => dirname(this.abs(op.path))));
+    await Promise.all([...dirs].map((dir) => this.ensureDir(dir)));
+    // Writes to one file keep their order: each file's ops are joined into one.
+    const byFile = new Map<string, { text: string; append: boolean }>();
+    for (const op of ops) {
+      const prev = byFile.get(op.path);
+      if (prev && op.append) prev.text += op.text;
+      else byFile.set(op.path, { text: op.text, append: op.append });
+    }
+    await Promise.all(
+      [...byFile].map(
+        ([path, op]) =>
+          new Promise<void>((done, fail) => {
+            const target = this.abs(path);
+            if (op.append) {
+              appendFileCb(target, op.text, (e) => (e ? fail(e) : done()));
+              return;
+            }
+            const temp = `${target}.tmp-${process.pid}-${tempCounter++}`;
+            writeFileCb(temp, op.text, (e) => {
+              if (e) fail(e);
+              else renameCb(temp, target, (e2) => (e2 ? fail(e2) : done()));
+            });
+          }),
+      ),
+    );
+  }
+
   async appendText(relPath: string, text: string): Promise<void> {
     const target = this.abs(relPath);
-    await mkdir(dirname(target), { recursive: true });
+    await this.ensureDir(dirname(target));
     await appendFile(target, text);
   }
 
@@ -72,8 +119,8 @@ export class LocalTuneStorage implements TuneStorage {
 
   private async install(copy: (temp: string) => Promise<void>, relPath: string): Promise<void> {
     const target = this.abs(relPath);
-    const temp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
-    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.tmp-${process.pid}-${tempCounter++}`;
+    await this.ensureDir(dirname(target));
     await copy(temp);
     await writeFile(join(temp, CHECKPOINT_MARKER), new Date().toISOString());
     if (await this.exists(relPath)) await rm(target, { recursive: true, force: true });
@@ -98,11 +145,14 @@ export class LocalTuneStorage implements TuneStorage {
 
   async localTrialDir(relPath: string): Promise<string> {
     const dir = this.abs(relPath);
-    await mkdir(dir, { recursive: true });
+    await this.ensureDir(dir);
     return dir;
   }
 
   async remove(relPath: string): Promise<void> {
-    await rm(this.abs(relPath), { recursive: true, force: true });
+    const target = this.abs(relPath);
+    // Removing a folder writes went to (a trial's, the root): forget every folder made.
+    if (this.made.has(target)) this.made.clear();
+    await rm(target, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Storage, storageFor } from '@manta/train';
 import { LocalTuneStorage } from './local.ts';
-import { CHECKPOINT_MARKER, type TuneStorage } from './types.ts';
+import { CHECKPOINT_MARKER, type FileWrite, type TuneStorage } from './types.ts';
 
 /**
  * An experiment on remote storage (S3): every file lives in a local staging folder, which
@@ -16,6 +17,10 @@ export class SyncedTuneStorage implements TuneStorage {
   readonly experimentPath: string;
   private readonly dirty = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
+  /** Checkpoints trial processes uploaded themselves: remote only until someone needs them here. */
+  private readonly remoteOnly = new Set<string>();
+  private readonly downloads = new Map<string, Promise<void>>();
+  private closed = false;
 
   private constructor(
     private readonly remote: Storage,
@@ -24,10 +29,16 @@ export class SyncedTuneStorage implements TuneStorage {
     this.experimentPath = remote.uri;
   }
 
-  /** A new experiment at `uri`, staged in a fresh local folder. */
+  /**
+   * A new experiment at `uri`, staged in a fresh local folder (removed by close()). Staging
+   * folders of the same experiment left behind by a driver that was killed are removed first.
+   */
   static create(uri: string): SyncedTuneStorage {
-    const staging = mkdtempSync(join(tmpdir(), 'manta-tune-'));
-    return new SyncedTuneStorage(storageFor(uri), new LocalTuneStorage(staging));
+    const remote = storageFor(uri);
+    removeStaleStaging(remote.uri);
+    const staging = mkdtempSync(join(tmpdir(), STAGING_PREFIX));
+    writeFileSync(join(staging, STAGING_OWNER_FILE), JSON.stringify({ uri: remote.uri, pid: process.pid }));
+    return new SyncedTuneStorage(remote, new LocalTuneStorage(staging));
   }
 
   /** The experiment at `uri`, its files copied into a fresh staging folder first (restore). */
@@ -66,6 +77,12 @@ export class SyncedTuneStorage implements TuneStorage {
     });
   }
 
+  /** Written locally now, uploaded before the next whole-file write (experiment_state.json). */
+  async writeBatch(ops: readonly FileWrite[]): Promise<void> {
+    await this.local.writeBatch(ops);
+    for (const op of ops) this.dirty.add(op.path);
+  }
+
   async appendText(relPath: string, text: string): Promise<void> {
     await this.local.appendText(relPath, text);
     this.dirty.add(relPath);
@@ -94,15 +111,35 @@ export class SyncedTuneStorage implements TuneStorage {
   }
 
   async copyCheckpoint(fromRel: string, toRel: string): Promise<void> {
+    await this.ensureLocal(fromRel);
     await this.local.copyCheckpoint(fromRel, toRel);
     await this.uploadCheckpoint(toRel);
   }
 
-  isCheckpointComplete(relPath: string): Promise<boolean> {
-    return this.local.isCheckpointComplete(relPath);
+  async isCheckpointComplete(relPath: string): Promise<boolean> {
+    return this.remoteOnly.has(relPath) || this.local.isCheckpointComplete(relPath);
   }
 
-  localCheckpointDir(relPath: string): Promise<string> {
+  adoptCheckpoint(relPath: string): void {
+    this.remoteOnly.add(relPath);
+  }
+
+  /** A checkpoint uploaded by a trial process, copied into the staging folder once. */
+  private async ensureLocal(relPath: string): Promise<void> {
+    if (!this.remoteOnly.has(relPath)) return;
+    let download = this.downloads.get(relPath);
+    if (!download) {
+      download = (async () => {
+        await this.remote.downloadDirectory(relPath, join(this.local.experimentPath, relPath));
+        this.remoteOnly.delete(relPath);
+      })().finally(() => this.downloads.delete(relPath));
+      this.downloads.set(relPath, download);
+    }
+    await download;
+  }
+
+  async localCheckpointDir(relPath: string): Promise<string> {
+    await this.ensureLocal(relPath);
     return this.local.localCheckpointDir(relPath);
   }
 
@@ -111,6 +148,7 @@ export class SyncedTuneStorage implements TuneStorage {
   }
 
   async remove(relPath: string): Promise<void> {
+    this.remoteOnly.delete(relPath);
     await this.local.remove(relPath);
     this.dirty.delete(relPath);
     await this.serial(() => this.remote.deletePrefix(relPath));
@@ -120,6 +158,63 @@ export class SyncedTuneStorage implements TuneStorage {
   async flush(): Promise<void> {
     await this.serial(() => this.uploadDirty());
   }
+
+  /** Uploads what is left, then removes the staging folder (the experiment lives on in S3). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      await rm(this.stagingPath, { recursive: true, force: true });
+      await this.remote.close();
+    }
+  }
+}
+
+const STAGING_PREFIX = 'manta-tune-';
+/** In each staging folder: which experiment it stages, for which process. */
+const STAGING_OWNER_FILE = '.manta_staging_owner.json';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes staging folders of experiment `uri` whose driver process is gone (killed mid-sweep). */
+export function removeStaleStaging(uri: string, root = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(STAGING_PREFIX));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const dir = join(root, name);
+    try {
+      const owner = JSON.parse(readFileSync(join(dir, STAGING_OWNER_FILE), 'utf8')) as {
+        uri?: string;
+        pid?: number;
+      };
+      if (
+        owner.uri !== uri ||
+        typeof owner.pid !== 'number' ||
+        (owner.pid !== process.pid && isAlive(owner.pid))
+      )
+        continue;
+      if (owner.pid === process.pid) continue; // a live storage of this process
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      // not a staging folder of ours, or already gone
+    }
+  }
+  return removed;
 }
 
 /** True for storage paths that are not the local filesystem (`s3://...`). */

@@ -9,6 +9,8 @@ export interface TuneStorage {
   /** Write a whole file atomically (temp file + rename): readers see old or new, never half. */
   writeText(relPath: string, text: string): Promise<void>;
   appendText(relPath: string, text: string): Promise<void>;
+  /** Several whole-file writes (atomic each) and appends at once, in order per file. */
+  writeBatch?(ops: readonly FileWrite[]): Promise<void>;
   /** The file's text, or undefined when it does not exist. */
   readText(relPath: string): Promise<string | undefined>;
   exists(relPath: string): Promise<boolean>;
@@ -23,9 +25,26 @@ export interface TuneStorage {
   /** A local path for a trial's working folder (created). */
   localTrialDir(relPath: string): Promise<string>;
   remove(relPath: string): Promise<void>;
+  /**
+   * Take note of a checkpoint a trial process wrote straight into the experiment (remote
+   * storage: it is not in the local staging folder until someone needs it there).
+   */
+  adoptCheckpoint?(relPath: string): void;
   /** Wait until every change so far is durable (remote storage uploads in the background). */
   flush?(): Promise<void>;
+  /** The experiment is over here: flush, then release local resources (remote: the staging folder). */
+  close?(): Promise<void>;
 }
+
+export interface FileWrite {
+  readonly path: string;
+  readonly text: string;
+  /** Append to the file instead of replacing it. */
+  readonly append: boolean;
+}
+
+/** A local experiment's identity: trial processes that read the same token see the same folder. */
+export const STORAGE_TOKEN_FILE = '.manta_storage_token';
 
 /** Written last into a checkpoint folder: a checkpoint without it is incomplete. */
 export const CHECKPOINT_MARKER = '.manta_checkpoint_complete';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TrialExecutor } from '../executor/index.ts';
 import type { TrialScheduler } from '../schedulers/index.ts';
 import type { Searcher, TrialConfig, TrialMetrics } from '../search/index.ts';
+import { isStopper, type Stopper } from '../stoppers/index.ts';
 import type { ProgressReporter } from './progress.ts';
 
 /** What name creators see of a trial. */
@@ -64,9 +65,13 @@ export const runConfigSchema = z.strictObject({
     .regex(/^[^/\\]+$/, 'a folder name without slashes')
     .optional(),
   storagePath: z.string().min(1).optional(),
-  /** Stop a trial when result[key] >= value for any key, or when the function says so. */
+  /** Stop a trial when result[key] >= value for any key, when the function says so, or per a Stopper. */
   stop: z
-    .union([z.record(z.string(), z.number()), fn<StopFn>('a function (trialId, result) => boolean')])
+    .union([
+      z.custom<Stopper>(isStopper, { message: 'expected a Stopper' }),
+      z.record(z.string(), z.number()),
+      fn<StopFn>('a function (trialId, result) => boolean'),
+    ])
     .optional(),
   checkpointConfig: checkpointConfigSchema.optional(),
   failureConfig: z.strictObject({ maxFailures: z.number().int().min(-1).optional() }).optional(),

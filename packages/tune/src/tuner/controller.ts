@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { TuneInterruptedError } from '../errors/index.ts';
-import { ReportReply, type TrialExecutor, type TrialExit, type TrialReport } from '../executor/index.ts';
+import {
+  ReportReply,
+  type TrialExecutor,
+  type TrialExit,
+  type TrialReport,
+  type TrialSink,
+  type TrialStorageInfo,
+} from '../executor/index.ts';
 import {
   type DecisionWithEffects,
   decisionOf,
@@ -11,7 +18,8 @@ import {
   TrialStatus,
 } from '../schedulers/index.ts';
 import { type Searcher, Suggestion, type TrialConfig, type TrialMetrics } from '../search/index.ts';
-import type { TuneStorage } from '../storage/index.ts';
+import { isStopper } from '../stoppers/index.ts';
+import { isRemotePath, STORAGE_TOKEN_FILE, type TuneStorage } from '../storage/index.ts';
 import { type ExperimentState, ExperimentStateWriter } from './experiment_state.ts';
 import type { ProgressReporter, ProgressSnapshot } from './progress.ts';
 import type { ControllerSettings } from './settings.ts';
@@ -62,6 +70,11 @@ export class TuneController {
   private budgetExpired = false;
   private startedAt = Date.now();
   private readonly lastReportAt = new Map<string, number>();
+  /** PENDING and PAUSED trials (the ones that may start), so filling a slot never scans every trial. */
+  private readonly waiting = new Map<string, TrialRecord>();
+  private pendingCount = 0;
+  /** Trial folders being made ahead of the trial's start. */
+  private readonly trialDirs = new Map<string, Promise<string>>();
 
   constructor(
     private readonly settings: ControllerSettings,
@@ -73,13 +86,33 @@ export class TuneController {
     resume?: ControllerResume,
   ) {
     this.files = new TrialFiles(storage);
-    this.writer = new ExperimentStateWriter(storage);
+    // The state names results and checkpoints: the trial files go first.
+    this.writer = new ExperimentStateWriter(storage, { beforeWrite: () => this.files.commit() });
     this.runId = resume?.runId ?? randomBytes(3).toString('hex').slice(0, 5);
     this.createdAt = resume?.createdAt ?? new Date().toISOString();
     this.trialCounter = resume?.trialCounter ?? 0;
     this.searcherFinished = resume?.searcherFinished ?? false;
     this.trials = resume?.trials ?? [];
-    for (const t of this.trials) this.byId.set(t.trialId, t);
+    for (const t of this.trials) {
+      this.byId.set(t.trialId, t);
+      this.index(t, undefined);
+    }
+  }
+
+  /** Keep the PENDING/PAUSED index in step with a trial's status. */
+  private index(trial: TrialRecord, before: TrialStatus | undefined): void {
+    const now = trial.status;
+    if (before === TrialStatus.Pending) this.pendingCount -= 1;
+    if (now === TrialStatus.Pending) this.pendingCount += 1;
+    if (now === TrialStatus.Pending || now === TrialStatus.Paused) this.waiting.set(trial.trialId, trial);
+    else this.waiting.delete(trial.trialId);
+  }
+
+  private setStatus(trial: TrialRecord, status: TrialStatus): void {
+    const before = trial.status;
+    if (before === status) return;
+    trial.status = status;
+    this.index(trial, before);
   }
 
   /** Run until every trial is finished (or the budget ends). Rejects with TuneInterruptedError on abort. */
@@ -151,11 +184,7 @@ export class TuneController {
       !this.budgetExpired
     ) {
       await this.topUpPending();
-      const candidates = this.trials.filter(
-        (t) =>
-          (t.status === TrialStatus.Pending || t.status === TrialStatus.Paused) &&
-          !this.running.has(t.trialId),
-      );
+      const candidates = [...this.waiting.values()].filter((t) => !this.running.has(t.trialId));
       if (candidates.length === 0) return;
       const chosen = this.scheduler.chooseTrialToRun(candidates.map((t) => viewOf(t)));
       const trial = chosen && this.byId.get(chosen.trialId);
@@ -167,7 +196,7 @@ export class TuneController {
   private async topUpPending(): Promise<void> {
     const { maxPendingTrials, capSuggestions, numSamples } = this.settings;
     while (!this.searcherFinished) {
-      if (this.trials.filter((t) => t.status === TrialStatus.Pending).length >= maxPendingTrials) return;
+      if (this.pendingCount >= maxPendingTrials) return;
       if (capSuggestions && numSamples >= 0 && this.trialCounter >= numSamples) {
         this.searcherFinished = true;
         return;
@@ -211,13 +240,25 @@ export class TuneController {
     };
     this.trials.push(trial);
     this.byId.set(trialId, trial);
+    this.index(trial, undefined);
     this.scheduler.onTrialAdd(viewOf(trial));
-    await this.files.writeParams(trial);
+    this.files.writeParams(trial);
+    this.trialDir(trial); // made while the trial waits for a slot
     this.changed();
   }
 
+  private trialDir(trial: TrialRecord): Promise<string> {
+    let dir = this.trialDirs.get(trial.trialId);
+    if (!dir) {
+      dir = this.storage.localTrialDir(trial.dirName);
+      dir.catch(() => this.trialDirs.delete(trial.trialId));
+      this.trialDirs.set(trial.trialId, dir);
+    }
+    return dir;
+  }
+
   private async startTrial(trial: TrialRecord): Promise<void> {
-    trial.status = TrialStatus.Running;
+    this.setStatus(trial, TrialStatus.Running);
     const usable =
       trial.checkpoint !== undefined && (await this.storage.isCheckpointComplete(trial.checkpoint));
     // Resume where the checkpoint was taken; results after it will be reported again.
@@ -228,21 +269,33 @@ export class TuneController {
       trialId: trial.trialId,
       trialName: trial.trialName,
       experimentName: this.settings.experimentName,
-      trialDir: await this.storage.localTrialDir(trial.dirName),
+      trialDir: await this.trialDir(trial),
       config: trial.config,
       checkpoint:
-        usable && trial.checkpoint ? await this.storage.localCheckpointDir(trial.checkpoint) : undefined,
+        usable && trial.checkpoint && !this.executor.remoteTrials
+          ? await this.storage.localCheckpointDir(trial.checkpoint)
+          : undefined,
+      checkpointPath: usable ? trial.checkpoint : undefined,
+      storage: await this.storageInfo(),
+      decisionsPerResult: this.scheduler.alwaysContinues !== true || this.settings.stop !== undefined,
       iteration: trial.iteration,
       checkpointFrequency: this.settings.checkpointFrequency,
       checkpointAtEnd: this.settings.checkpointAtEnd,
     };
     this.lastReportAt.set(trial.trialId, Date.now());
-    const sink = {
-      report: (id: string, report: TrialReport) => this.onReport(id, report),
-      checkpoint: async (id: string, dir: string) => {
+    const sink: TrialSink = {
+      report: (id, report) => this.onReport(id, report),
+      checkpoint: async (id, checkpoint) => {
         const t = this.byId.get(id);
-        if (t) await this.persistCheckpoint(t, dir);
+        if (!t) return;
+        if (typeof checkpoint === 'string') await this.persistCheckpoint(t, checkpoint);
+        else this.recordStoredCheckpoint(t, checkpoint.stored);
       },
+      nextCheckpointPath: (id) => {
+        const t = this.byId.get(id);
+        return t && this.checkpointPath(t, t.nextCheckpointIndex);
+      },
+      localCheckpoint: (path) => this.storage.localCheckpointDir(path),
     };
     const done = this.executor
       .start(request, sink)
@@ -267,7 +320,7 @@ export class TuneController {
     this.lastReportAt.set(trialId, now);
     trial.iteration += 1;
     trial.timeTotalS += dt;
-    const result: TrialMetrics = {
+    const result: Record<string, unknown> = {
       ...report.metrics,
       trainingIteration: trial.iteration,
       timeThisIterS: dt,
@@ -276,10 +329,16 @@ export class TuneController {
       trialId,
       done: report.metrics.done === true,
     };
-    if (report.checkpoint) await this.persistCheckpoint(trial, report.checkpoint);
+    if (report.checkpoint || report.storedCheckpoint) {
+      const path = report.storedCheckpoint
+        ? this.recordStoredCheckpoint(trial, report.storedCheckpoint)
+        : await this.persistCheckpoint(trial, report.checkpoint as string);
+      // As Ray's checkpoint_dir_name: restore finds the latest checkpoint from result.json too.
+      result.checkpointDirName = path.slice(trial.dirName.length + 1);
+    }
     trial.lastResult = result;
     trial.history.push(result);
-    await this.files.appendResult(trial, result);
+    this.files.appendResult(trial, result);
     if (trial.status !== TrialStatus.Running) return ReportReply.Stop;
     this.searcher.onTrialResult(trialId, result);
     const byCriteria = this.meetsStop(trialId, result);
@@ -289,13 +348,13 @@ export class TuneController {
     this.applyEffects(decision);
     let reply: ReportReply = ReportReply.Continue;
     if (decision.decision === TrialDecision.Stop) {
-      trial.status = TrialStatus.Terminated;
+      this.setStatus(trial, TrialStatus.Terminated);
       this.searcher.onTrialComplete(trialId, result);
       if (byCriteria) this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), result));
       else this.scheduler.onTrialRemove?.(viewOf(trial));
       reply = ReportReply.Stop;
     } else if (decision.decision === TrialDecision.Pause) {
-      trial.status = TrialStatus.Paused;
+      this.setStatus(trial, TrialStatus.Paused);
       reply = ReportReply.Pause;
       if (decision.exploit) {
         // The donor's weights replace this trial's, so there is nothing of its own to save.
@@ -303,7 +362,15 @@ export class TuneController {
       }
     }
     this.changed();
+    // A trial goes on past a checkpoint only once the checkpoint and the result naming it are
+    // durable: a restore after a driver crash continues from there.
+    if (report.checkpoint || report.storedCheckpoint) await this.durable();
     return reply;
+  }
+
+  private async durable(): Promise<void> {
+    await this.files.commit();
+    await this.storage.flush?.();
   }
 
   private meetsStop(trialId: string, result: TrialMetrics): boolean {
@@ -311,6 +378,14 @@ export class TuneController {
     if (result.done === true) return true;
     if (!stop) return false;
     if (typeof stop === 'function') return stop(trialId, result);
+    if (isStopper(stop)) {
+      const stopTrial = stop.shouldStop(trialId, result);
+      if (stop.stopAll?.() === true && !this.budgetExpired) {
+        this.budgetExpired = true; // the experiment ends as when its time budget runs out
+        this.wake();
+      }
+      return stopTrial;
+    }
     return Object.entries(stop).some(
       ([key, limit]) => typeof result[key] === 'number' && (result[key] as number) >= limit,
     );
@@ -320,7 +395,7 @@ export class TuneController {
     for (const id of effects?.stopTrialIds ?? []) {
       const t = this.byId.get(id);
       if (!t || FINISHED.has(t.status)) continue;
-      t.status = TrialStatus.Terminated;
+      this.setStatus(t, TrialStatus.Terminated);
       if (this.running.has(id)) this.executor.stop(id);
       this.searcher.onTrialComplete(id, t.lastResult);
     }
@@ -337,7 +412,7 @@ export class TuneController {
     const oldConfig = trial.config;
     this.addCheckpoint(trial, target);
     trial.config = exploit.newConfig;
-    await this.files.writeParams(trial);
+    this.files.writeParams(trial);
     const line = {
       time: Date.now() / 1000,
       iteration: trial.iteration,
@@ -350,8 +425,40 @@ export class TuneController {
     return true;
   }
 
+  private checkpointPath(trial: TrialRecord, index: number): string {
+    return `${trial.dirName}/checkpoint_${String(index).padStart(6, '0')}`;
+  }
+
   private nextCheckpointPath(trial: TrialRecord): string {
-    return `${trial.dirName}/checkpoint_${String(trial.nextCheckpointIndex++).padStart(6, '0')}`;
+    return this.checkpointPath(trial, trial.nextCheckpointIndex++);
+  }
+
+  /** A checkpoint a trial process wrote into the experiment itself, at a path nextCheckpointPath gave it. */
+  private recordStoredCheckpoint(trial: TrialRecord, path: string): string {
+    const index = Number(/checkpoint_(\d+)$/.exec(path)?.[1]);
+    if (!path.startsWith(`${trial.dirName}/`) || !Number.isInteger(index))
+      throw new Error(`Trial ${trial.trialId} reported a checkpoint outside its folder: ${path}`);
+    trial.nextCheckpointIndex = Math.max(trial.nextCheckpointIndex, index + 1);
+    this.storage.adoptCheckpoint?.(path);
+    this.addCheckpoint(trial, path);
+    this.changed();
+    return path;
+  }
+
+  private storageToken: Promise<string | undefined> | undefined;
+
+  /** How trial processes reach the experiment; local experiments get a token file to recognise it by. */
+  private storageInfo(): Promise<TrialStorageInfo> {
+    const experimentPath = this.storage.experimentPath;
+    const remote = isRemotePath(experimentPath);
+    this.storageToken ??= remote
+      ? Promise.resolve(undefined)
+      : (async () => {
+          const token = randomBytes(12).toString('hex');
+          await this.storage.writeText(STORAGE_TOKEN_FILE, token);
+          return token;
+        })();
+    return this.storageToken.then((token) => ({ experimentPath, remote, token }));
   }
 
   private addCheckpoint(trial: TrialRecord, path: string): void {
@@ -365,11 +472,12 @@ export class TuneController {
     }
   }
 
-  private async persistCheckpoint(trial: TrialRecord, localDir: string): Promise<void> {
+  private async persistCheckpoint(trial: TrialRecord, localDir: string): Promise<string> {
     const path = this.nextCheckpointPath(trial);
     await this.storage.putCheckpoint(localDir, path);
     this.addCheckpoint(trial, path);
     this.changed();
+    return path;
   }
 
   // ---- trial exits -----------------------------------------------------------------------
@@ -379,13 +487,13 @@ export class TuneController {
       await this.onError(trial, exit.error);
     } else if (trial.status === TrialStatus.Running) {
       if (exit.kind === 'finished') {
-        trial.status = TrialStatus.Terminated;
+        this.setStatus(trial, TrialStatus.Terminated);
         this.searcher.onTrialComplete(trial.trialId, trial.lastResult);
         this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), trial.lastResult));
       } else if (this.interrupted) {
-        trial.status = TrialStatus.Paused; // resumable with Tuner.restore
+        this.setStatus(trial, TrialStatus.Paused); // resumable with Tuner.restore
       } else {
-        trial.status = TrialStatus.Terminated; // time budget or an external stop
+        this.setStatus(trial, TrialStatus.Terminated); // time budget or an external stop
         this.searcher.onTrialComplete(trial.trialId, trial.lastResult);
         this.applyEffects(this.scheduler.onTrialComplete(viewOf(trial), trial.lastResult));
       }
@@ -395,15 +503,15 @@ export class TuneController {
 
   private async onError(trial: TrialRecord, error: unknown): Promise<void> {
     const info = errorInfo(error);
-    await this.files.appendError(trial, info);
+    this.files.appendError(trial, info);
     if (trial.status !== TrialStatus.Running) return; // it was being stopped anyway
     trial.numFailures += 1;
     const { maxFailures } = this.settings;
     if ((maxFailures < 0 || trial.numFailures <= maxFailures) && !this.interrupted && !this.budgetExpired) {
-      trial.status = TrialStatus.Pending; // retried from its latest checkpoint
+      this.setStatus(trial, TrialStatus.Pending); // retried from its latest checkpoint
       return;
     }
-    trial.status = TrialStatus.Error;
+    this.setStatus(trial, TrialStatus.Error);
     trial.error = info;
     this.searcher.onTrialComplete(trial.trialId, trial.lastResult, true);
     this.applyEffects(this.scheduler.onTrialError(viewOf(trial)));
@@ -411,9 +519,9 @@ export class TuneController {
 
   /** Nothing runs and nothing can start: trials the scheduler keeps paused will never resume. */
   private releaseStranded(): void {
-    for (const t of this.trials) {
+    for (const t of [...this.waiting.values()]) {
       if (t.status !== TrialStatus.Paused) continue;
-      t.status = TrialStatus.Terminated;
+      this.setStatus(t, TrialStatus.Terminated);
       this.searcher.onTrialComplete(t.trialId, t.lastResult);
     }
   }
@@ -449,7 +557,7 @@ export class TuneController {
         reuseActors: s.reuseActors,
       },
       runConfig: {
-        stop: typeof s.stop === 'object' ? s.stop : undefined,
+        stop: typeof s.stop === 'object' && !isStopper(s.stop) ? s.stop : undefined,
         checkpointConfig: {
           numToKeep: s.numToKeep,
           checkpointFrequency: s.checkpointFrequency,

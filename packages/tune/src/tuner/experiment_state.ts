@@ -33,43 +33,90 @@ export interface ExperimentState {
   readonly trials: TrialRecordData[];
 }
 
+export interface ExperimentStateWriterOptions {
+  /** Shortest gap between two writes (ms): changes within it are coalesced into one write. */
+  readonly minIntervalMs?: number;
+  /** Runs before each write, e.g. to make the trial files the state names durable first. */
+  readonly beforeWrite?: () => Promise<void>;
+}
+
 /**
- * Writes experiment_state.json atomically, one write at a time; when writes pile up only the
- * newest snapshot is written (each snapshot is complete).
+ * Writes experiment_state.json atomically, one write at a time, soon after every change:
+ * changes are coalesced so that writes start at most every `minIntervalMs`, and never more often
+ * than keeps writing under ~5% of the time (a big experiment's state takes longer to write).
+ * Each write holds the newest state, built when the write starts.
  */
 export class ExperimentStateWriter {
   private next: (() => ExperimentState) | undefined;
   private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private intervalMs: number;
+  private readonly minIntervalMs: number;
+  private readonly beforeWrite: (() => Promise<void>) | undefined;
 
-  constructor(private readonly storage: TuneStorage) {}
+  constructor(
+    private readonly storage: TuneStorage,
+    options: ExperimentStateWriterOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 100;
+    this.intervalMs = this.minIntervalMs;
+    this.beforeWrite = options.beforeWrite;
+  }
 
-  /**
-   * Ask for a write. `build` runs when the write starts, so snapshots superseded while a write
-   * is in flight are never built or serialised (each built snapshot is complete and current).
-   */
+  /** Ask for a write. `build` runs when the write starts (superseded snapshots are never built). */
   save(build: () => ExperimentState): void {
     this.next = build;
-    this.running ??= this.drain();
+    this.schedule();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.next !== undefined) {
-        const build = this.next;
-        this.next = undefined;
-        await this.storage.writeText(EXPERIMENT_STATE_FILE, JSON.stringify(build(), null, 1));
-      }
-    } catch (error) {
-      this.failure = error;
-    } finally {
+  private schedule(): void {
+    if (this.running || this.timer || this.next === undefined) return;
+    const wait = Math.max(0, this.lastStart + this.intervalMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.start();
+    }, wait);
+  }
+
+  private start(): void {
+    if (this.running || this.next === undefined) return;
+    const build = this.next;
+    this.next = undefined;
+    const run = this.write(build).finally(() => {
       this.running = undefined;
-    }
+      this.schedule();
+    });
+    this.running = run;
   }
 
-  /** Wait for pending writes; rethrows a write failure. */
+  private async write(build: () => ExperimentState): Promise<void> {
+    const started = performance.now();
+    this.lastStart = started;
+    try {
+      const text = JSON.stringify(build());
+      await this.beforeWrite?.();
+      await this.storage.writeText(EXPERIMENT_STATE_FILE, text);
+    } catch (error) {
+      this.failure ??= error;
+    }
+    this.intervalMs = Math.max(this.minIntervalMs, 20 * (performance.now() - started));
+  }
+
+  /** Write the newest state now and wait for it; rethrows a write failure. */
   async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.running) await this.running;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.next !== undefined) {
+      this.start();
+      while (this.running) await this.running;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.failure) throw this.failure;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,6 +139,50 @@ describe('tuner restore', () => {
       [3, 3],
       [4, 4],
     ]);
+  });
+
+  it('restore - a trial that got further than the saved state continues from the checkpoint result.json names', async () => {
+    const storagePath = tempDir();
+    const froms: number[] = [];
+    async function train() {
+      const from = loadState<{ i: number }>()?.i ?? 0;
+      froms.push(from);
+      for (let i = from + 1; i <= 4; i++) await report({ i }, { checkpoint: saveState({ i }) });
+    }
+    await new Tuner(train, { runConfig: { name: 'behind', storagePath, verbose: 0 } }).fit();
+    const path = join(storagePath, 'behind');
+    const lines = readFileSync(
+      join(path, readdirSync(path).find((n) => n.startsWith('train_'))!, 'result.json'),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.checkpointDirName)).toEqual([
+      'checkpoint_000000',
+      'checkpoint_000001',
+      'checkpoint_000002',
+      'checkpoint_000003',
+    ]);
+    // As if the driver died after the 3rd result was durable but while the state said iteration 1.
+    const state = JSON.parse(readFileSync(join(path, 'experiment_state.json'), 'utf8'));
+    const trial = state.trials[0];
+    Object.assign(trial, { status: 'RUNNING', iteration: 1, checkpointIteration: 1, nextCheckpointIndex: 1 });
+    trial.checkpoint = `${trial.dirName}/checkpoint_000000`;
+    trial.checkpoints = [trial.checkpoint];
+    writeFileSync(join(path, 'experiment_state.json'), JSON.stringify(state));
+    writeFileSync(
+      join(path, trial.dirName, 'result.json'),
+      `${lines
+        .slice(0, 3)
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\n`,
+    );
+    froms.length = 0;
+    const grid = await (await Tuner.restore(path, train, { runConfig: { verbose: 0 } })).fit();
+    expect(froms).toEqual([3]);
+    expect(grid.get(0).metricsHistory.map((h) => h.i)).toEqual([1, 2, 3, 4]);
+    expect(grid.get(0).checkpoint).toBe(join(path, trial.dirName, 'checkpoint_000003'));
   });
 
   it('restore - resumes scheduler and searcher state; asks for what cannot be saved', async () => {

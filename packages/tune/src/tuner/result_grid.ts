@@ -14,7 +14,7 @@ export interface Result {
   readonly metrics: TrialMetrics | undefined;
   /** Every reported result, in order. */
   readonly metricsHistory: readonly TrialMetrics[];
-  /** Local folder of the latest checkpoint. */
+  /** The latest checkpoint: a local folder, or its URI for an experiment in remote storage (`s3://`). */
   readonly checkpoint: string | undefined;
   /** Local folder of the trial. */
   readonly path: string;

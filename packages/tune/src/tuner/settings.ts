@@ -1,4 +1,5 @@
 import type { Mode } from '../search/index.ts';
+import type { Stopper } from '../stoppers/index.ts';
 import type { StopFn, TrialNaming } from './config.ts';
 
 /** The resolved, validated knobs the controller runs with. */
@@ -16,7 +17,7 @@ export interface ControllerSettings {
   readonly timeBudgetS: number | undefined;
   readonly seed: number | string | undefined;
   readonly reuseActors: boolean;
-  readonly stop: Record<string, number> | StopFn | undefined;
+  readonly stop: Record<string, number> | StopFn | Stopper | undefined;
   readonly numToKeep: number | undefined;
   readonly checkpointFrequency: number;
   readonly checkpointAtEnd: boolean;

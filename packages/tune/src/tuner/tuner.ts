@@ -15,6 +15,7 @@ import {
   type ParamSpace,
   type Searcher,
   serializeSpace,
+  type TrialMetrics,
   validateParamSpace,
 } from '../search/index.ts';
 import { isRemotePath, LocalTuneStorage, SyncedTuneStorage, type TuneStorage } from '../storage/index.ts';
@@ -97,6 +98,38 @@ function resolveSearcher(value: string | Searcher | undefined): Searcher | undef
 }
 function resolveScheduler(value: string | TrialScheduler | undefined): TrialScheduler | undefined {
   return typeof value === 'string' ? createScheduler(value) : value;
+}
+
+const UNFINISHED: ReadonlySet<string> = new Set([
+  TrialStatus.Running,
+  TrialStatus.Pending,
+  TrialStatus.Paused,
+]);
+
+/**
+ * experiment_state.json is written a little after each change; result.json is durable before a
+ * trial goes on past a checkpoint. A trial that got further than the saved state says takes its
+ * iteration and latest complete checkpoint from its results.
+ */
+async function catchUp(trial: TrialRecord, results: TrialMetrics[], storage: TuneStorage): Promise<void> {
+  const last = results[results.length - 1];
+  if (!last || Number(last.trainingIteration) <= trial.iteration) return;
+  trial.iteration = Number(last.trainingIteration);
+  trial.lastResult = last;
+  trial.timeTotalS = Number(last.timeTotalS ?? trial.timeTotalS);
+  for (let i = results.length - 1; i >= 0; i--) {
+    const name = results[i].checkpointDirName;
+    const iteration = Number(results[i].trainingIteration);
+    if (typeof name !== 'string' || iteration <= trial.checkpointIteration) continue;
+    const path = `${trial.dirName}/${name}`;
+    if (!(await storage.isCheckpointComplete(path))) continue;
+    trial.checkpoint = path;
+    trial.checkpointIteration = iteration;
+    if (!trial.checkpoints.includes(path)) trial.checkpoints.push(path);
+    const index = Number(/_(\d+)$/.exec(name)?.[1] ?? -1);
+    trial.nextCheckpointIndex = Math.max(trial.nextCheckpointIndex, index + 1);
+    break;
+  }
 }
 
 /**
@@ -199,7 +232,9 @@ export class Tuner {
       await this.controller.run(options.signal);
     } finally {
       if (p.ownsExecutor) await p.executor.shutdown();
-      await p.storage.flush?.();
+      // Remote experiments: everything is uploaded and the local staging folder goes away.
+      if (p.storage.close) await p.storage.close();
+      else await p.storage.flush?.();
     }
     return this.results();
   }
@@ -208,18 +243,22 @@ export class Tuner {
   async results(): Promise<ResultGrid> {
     const trials = this.controller?.trials ?? this.parts.resume?.trials ?? [];
     const storage = this.parts.storage;
+    const remote = isRemotePath(storage.experimentPath);
     const results: Result[] = [];
     for (const t of trials) {
+      let checkpoint: string | undefined;
+      if (t.checkpoint)
+        checkpoint = remote
+          ? joinUri(storage.experimentPath, t.checkpoint)
+          : await storage.localCheckpointDir(t.checkpoint);
       results.push({
         trialId: t.trialId,
         status: t.status,
         config: t.config,
         metrics: t.lastResult,
         metricsHistory: t.history,
-        checkpoint: t.checkpoint ? await storage.localCheckpointDir(t.checkpoint) : undefined,
-        path: isRemotePath(storage.experimentPath)
-          ? joinUri(storage.experimentPath, t.dirName)
-          : join(storage.experimentPath, t.dirName),
+        checkpoint,
+        path: remote ? joinUri(storage.experimentPath, t.dirName) : join(storage.experimentPath, t.dirName),
         error: t.error ? errorFromInfo(t.trialId, t.error) : undefined,
       });
     }
@@ -307,9 +346,9 @@ export class Tuner {
     const trials: TrialRecord[] = [];
     for (const data of state.trials) {
       const trial: TrialRecord = { ...data, checkpoints: [...data.checkpoints], history: [] };
-      trial.history = (await files.readResults(trial)).filter(
-        (h) => Number(h.trainingIteration) <= trial.iteration,
-      );
+      const results = await files.adopt(trial);
+      if (UNFINISHED.has(trial.status)) await catchUp(trial, results, storage);
+      trial.history = results.filter((h) => Number(h.trainingIteration) <= trial.iteration);
       if (trial.status === TrialStatus.Error && o.restartErrored) {
         Object.assign(trial, {
           status: TrialStatus.Pending,

@@ -1,0 +1,2 @@
+export { CombinedStopper, MaximumIterationStopper, TimeoutStopper, TrialPlateauStopper } from './builtin.ts';
+export { isStopper, type Stopper } from './types.ts';
