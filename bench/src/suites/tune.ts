@@ -24,17 +24,10 @@ const CPUS = 2;
 
 export async function run(ctx: BenchContext): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'manta-bench-tune-'));
+  // MANTA_BENCH_TUNE=results runs the result-throughput figure alone.
+  const all = process.env.MANTA_BENCH_TUNE !== 'results';
   try {
-    // Trials and the baseline tasks get the same CPU slots: one per core.
-    await init({ numCpus: CPUS, logToDriver: false });
-    try {
-      // --quick: fewer trials than the 200 so that the suite stays near a minute on a
-      // loaded 2-core machine (the sizes are in params).
-      await trialThroughput(ctx, scratch, 0, ctx.quick ? 100 : 1000);
-      await trialThroughput(ctx, scratch, 100, ctx.quick ? 40 : 1000);
-    } finally {
-      await shutdown();
-    }
+    if (all) await trialFigures(ctx, scratch);
     // 8 concurrent trials need 8 CPU slots: the cluster advertises 8 on this 2-core machine.
     await init({ numCpus: 8, logToDriver: false });
     try {
@@ -42,9 +35,22 @@ export async function run(ctx: BenchContext): Promise<void> {
     } finally {
       await shutdown();
     }
-    await ashaVsFifo(ctx, scratch, ctx.quick ? 27 : 81);
+    if (all) await ashaVsFifo(ctx, scratch, ctx.quick ? 27 : 81);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function trialFigures(ctx: BenchContext, scratch: string): Promise<void> {
+  // Trials and the baseline tasks get the same CPU slots: one per core.
+  await init({ numCpus: CPUS, logToDriver: false });
+  try {
+    // --quick: fewer trials than the 200 so that the suite stays near a minute on a
+    // loaded 2-core machine (the sizes are in params).
+    await trialThroughput(ctx, scratch, 0, ctx.quick ? 100 : 1000);
+    await trialThroughput(ctx, scratch, 100, ctx.quick ? 40 : 1000);
+  } finally {
+    await shutdown();
   }
 }
 

@@ -3,7 +3,13 @@
 export { blockBytes, blockRows, concatBlocks, rowAt, sliceBlock, takeRows } from './block/index.ts';
 export { batchesOf, rowsOf, splitBlocks } from './dataset/index.ts';
 export { emptyStats, InFlightBudget, LocalTaskContext } from './executor/index.ts';
-export { expandPaths, fileSystemFor, type ResolvedS3Config, resolveS3Config } from './fs/index.ts';
+export {
+  expandPaths,
+  fileSystemFor,
+  type ResolvedS3Config,
+  resolveS3Config,
+  type S3Options,
+} from './fs/index.ts';
 export type { AllToAllFn, BlockFn } from './ops/index.ts';
 export {
   aggregateFn,

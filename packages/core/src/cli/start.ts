@@ -7,24 +7,14 @@ import { forgetDaemon, listDaemons, runDaemon } from '../cluster/daemon.ts';
 import { sessionsRoot } from '../cluster/session.ts';
 import { parseConfig } from '../config/index.ts';
 import { isLoopbackHost } from '../dashboard/security.ts';
-import { formatAddress, generateToken, parseServers } from '../nats/index.ts';
+import { generateToken, NatsAddressSchema } from '../nats/index.ts';
 import { detectResources } from '../node/index.ts';
 
 const StartSchema = z
   .object({
     head: z.boolean().optional(),
     /** One nats:// URL, or every server of a NATS cluster, comma-separated (any one of them works). */
-    address: z
-      .string()
-      .superRefine((address, ctx) => {
-        try {
-          parseServers(address);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      })
-      .transform((address) => formatAddress(address))
-      .optional(),
+    address: NatsAddressSchema.optional(),
     natsCluster: z.boolean().optional(),
     token: z.string().min(8, 'must be at least 8 characters').optional(),
     host: z.string(),

@@ -1,4 +1,5 @@
 import { type ConnectionOptions, connect, type NatsConnection } from 'nats';
+import { z } from 'zod';
 import { MantaError } from '../errors/index.ts';
 import { disruptions } from './disruptions.ts';
 
@@ -28,6 +29,18 @@ export function parseServers(address: NatsAddress): string[] {
 export function formatAddress(address: NatsAddress): string {
   return parseServers(address).join(',');
 }
+
+/** Config field for an address (string or array): checked by `parseServers`, normalised by `formatAddress`. */
+export const NatsAddressSchema = z
+  .union([z.string(), z.array(z.string()).min(1)])
+  .superRefine((address, ctx) => {
+    try {
+      parseServers(address);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  })
+  .transform((address) => formatAddress(address));
 
 /**
  * Reconnect policy of every Manta connection: unlimited attempts, a short wait, so a client

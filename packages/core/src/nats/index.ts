@@ -9,6 +9,7 @@ export {
   formatAddress,
   type MantaConnectOptions,
   type NatsAddress,
+  NatsAddressSchema,
   parseServers,
   RECONNECT_OPTIONS,
 } from './connect.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatAddress, parseServers } from '../nats/connect.ts';
+import { NatsAddressSchema } from '../nats/connect.ts';
 
 const resourceMap = z.record(z.string().min(1), z.number().finite().nonnegative());
 
@@ -40,17 +40,7 @@ export const InitOptionsSchema = z
      * A running cluster: its nats://host:port, or the URLs of every server of its NATS cluster
      * (an array or comma-separated); omitted = start an embedded local cluster.
      */
-    address: z
-      .union([z.string(), z.array(z.string()).min(1)])
-      .superRefine((address, ctx) => {
-        try {
-          parseServers(address);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      })
-      .transform((address) => formatAddress(address))
-      .optional(),
+    address: NatsAddressSchema.optional(),
     token: z.string().min(1).optional(),
     numCpus: z.number().int().min(0).optional(),
     numGpus: z.number().int().min(0).optional(),

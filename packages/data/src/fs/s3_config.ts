@@ -43,9 +43,17 @@ export interface S3Options {
   sessionToken?: string;
   /** Path-style URLs (`endpoint/bucket/key`); default AWS_S3_FORCE_PATH_STYLE, else true when an endpoint is set. */
   forcePathStyle?: boolean;
+  /** Files at least this large go through multipart upload (default 16 MiB, at least 5 MiB). */
   multipartThresholdBytes?: number;
+  /** Part size for multipart uploads (default 8 MiB, at least 5 MiB). */
   partSizeBytes?: number;
+  /**
+   * Multipart files up to this size are read into memory whole before upload, which is faster
+   * than streaming them; larger ones stream (memory: part size x partConcurrency). Default
+   * 128 MiB; 0 streams every multipart file.
+   */
   bufferFilesUpToBytes?: number;
+  /** Parts of one file uploaded at once (default 4). */
   partConcurrency?: number;
   /** Attempts per request including the first, for transient errors (default 5). */
   maxAttempts?: number;

@@ -1,3 +1,5 @@
+import type { S3Options } from '@manta/data/internal';
+
 /**
  * The storage contract shared by every backend (local filesystem, S3). A `Storage` is rooted at
  * a URI (`/runs`, `file:///runs`, `s3://bucket/runs`); every method takes a relative POSIX path
@@ -68,29 +70,5 @@ export interface StorageOptions {
   concurrency?: number;
 }
 
-export interface S3StorageOptions {
-  /** e.g. `http://127.0.0.1:9000`; default AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS. */
-  endpoint?: string;
-  /** Default AWS_REGION, then AWS_DEFAULT_REGION, then `us-east-1`. */
-  region?: string;
-  /** With `secretAccessKey`; default the SDK's chain (AWS_ACCESS_KEY_ID, profiles, instance roles). */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  sessionToken?: string;
-  /** Path-style URLs (`endpoint/bucket/key`); default AWS_S3_FORCE_PATH_STYLE, else true when an endpoint is set. */
-  forcePathStyle?: boolean;
-  /** Files at least this large go through multipart upload (default 16 MiB, at least 5 MiB). */
-  multipartThresholdBytes?: number;
-  /** Part size for multipart uploads (default 8 MiB, at least 5 MiB). */
-  partSizeBytes?: number;
-  /**
-   * Multipart files up to this size are read into memory whole before upload, which is faster
-   * than streaming them; larger ones stream (memory: part size x partConcurrency). Default
-   * 128 MiB; 0 streams every multipart file.
-   */
-  bufferFilesUpToBytes?: number;
-  /** Parts of one file uploaded at once (default 4). */
-  partConcurrency?: number;
-  /** Attempts per request including the first, for transient errors (default 5). */
-  maxAttempts?: number;
-}
+/** S3 connection and upload options (shared with @manta/data's `s3://` readers and writers). */
+export type S3StorageOptions = S3Options;
