@@ -22,35 +22,39 @@ import { type BenchContext, median, repeat } from '../harness.ts';
 
 const CPUS = 2;
 
-export async function run(ctx: BenchContext): Promise<void> {
-  const scratch = mkdtempSync(join(tmpdir(), 'manta-bench-tune-'));
-  // MANTA_BENCH_TUNE=results runs the result-throughput figure alone.
-  const all = process.env.MANTA_BENCH_TUNE !== 'results';
-  try {
-    if (all) await trialFigures(ctx, scratch);
-    // 8 concurrent trials need 8 CPU slots: the cluster advertises 8 on this 2-core machine.
-    await init({ numCpus: 8, logToDriver: false });
-    try {
-      await resultThroughput(ctx, scratch, ctx.quick ? 200 : 1000);
-    } finally {
-      await shutdown();
-    }
-    if (all) await ashaVsFifo(ctx, scratch, ctx.quick ? 27 : 81);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+/** MANTA_BENCH_TUNE=noop,sleep,results,asha (a comma list) runs only those figures. */
+function selected(figure: string): boolean {
+  const only = process.env.MANTA_BENCH_TUNE;
+  return !only || only.split(',').includes(figure);
 }
 
-async function trialFigures(ctx: BenchContext, scratch: string): Promise<void> {
-  // Trials and the baseline tasks get the same CPU slots: one per core.
-  await init({ numCpus: CPUS, logToDriver: false });
+export async function run(ctx: BenchContext): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'manta-bench-tune-'));
   try {
-    // --quick: fewer trials than the 200 so that the suite stays near a minute on a
-    // loaded 2-core machine (the sizes are in params).
-    await trialThroughput(ctx, scratch, 0, ctx.quick ? 100 : 1000);
-    await trialThroughput(ctx, scratch, 100, ctx.quick ? 40 : 1000);
+    if (selected('noop') || selected('sleep')) {
+      // Trials and the baseline tasks get the same CPU slots: one per core.
+      await init({ numCpus: CPUS, logToDriver: false });
+      try {
+        // --quick: fewer trials than the 1,000 so that the suite stays near a minute on a
+        // loaded 2-core machine (the sizes are in params).
+        if (selected('noop')) await trialThroughput(ctx, scratch, 0, ctx.quick ? 100 : 1000);
+        if (selected('sleep')) await trialThroughput(ctx, scratch, 100, ctx.quick ? 40 : 1000);
+      } finally {
+        await shutdown();
+      }
+    }
+    if (selected('results')) {
+      // 8 concurrent trials need 8 CPU slots: the cluster advertises 8 on this 2-core machine.
+      await init({ numCpus: 8, logToDriver: false });
+      try {
+        await resultThroughput(ctx, scratch, ctx.quick ? 200 : 1000);
+      } finally {
+        await shutdown();
+      }
+    }
+    if (selected('asha')) await ashaVsFifo(ctx, scratch, ctx.quick ? 27 : 81);
   } finally {
-    await shutdown();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

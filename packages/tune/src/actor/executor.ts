@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, get, kill, type ObjectRef, put, RuntimeStateError } from '@manta/core';
+import { ConfigError, clusterStatus, get, kill, type ObjectRef, put, RuntimeStateError } from '@manta/core';
 import { currentRuntime, encode, serve } from '@manta/core/internal';
 import {
   ReportReply,
@@ -64,7 +64,7 @@ interface LiveTrial {
 
 interface IdleActor {
   readonly handle: TrialRunnerHandle;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -201,19 +201,36 @@ export class ActorTrialExecutor implements TrialExecutor {
       void kill(handle).catch(() => {});
       return;
     }
-    // An idle actor holds its resources: give them back soon if no trial takes it, sooner when
-    // a new actor may be queued for them (a trial on a new actor that has not spoken yet).
-    const queued = [...this.live.values()].some((l) => l.waiting);
-    const timer = setTimeout(
-      () => {
-        const at = this.idle.findIndex((i) => i.handle === handle);
-        if (at >= 0) this.idle.splice(at, 1);
-        void kill(handle).catch(() => {});
-      },
-      queued ? Math.min(250, this.options.idleMs) : this.options.idleMs,
-    );
-    timer.unref();
-    this.idle.push({ handle, timer });
+    const idle: IdleActor = { handle, timer: setTimeout(() => this.retire(idle), this.options.idleMs) };
+    idle.timer.unref();
+    this.idle.push(idle);
+    // An idle actor holds its resources. While a trial of ours waits for a new actor, check
+    // whether the cluster has an actor queued for resources: then give them back at once.
+    // Killing it on suspicion alone would throw away warm processes whenever trials start
+    // together (each asks for its own actor before any is free) on a cluster with room.
+    if ([...this.live.values()].some((l) => l.waiting)) void this.retireIfActorsQueue(idle);
+  }
+
+  private async retireIfActorsQueue(idle: IdleActor): Promise<void> {
+    const until = Date.now() + this.options.idleMs;
+    while (this.idle.includes(idle) && Date.now() < until) {
+      const status = await clusterStatus().catch(() => undefined);
+      if (!this.idle.includes(idle)) return;
+      if (!status || status.pendingActors > 0) {
+        this.retire(idle);
+        return;
+      }
+      if (![...this.live.values()].some((l) => l.waiting)) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, this.options.idleMs)).unref());
+    }
+  }
+
+  /** An idle actor no trial took: killed, its resources back to the cluster. */
+  private retire(idle: IdleActor): void {
+    clearTimeout(idle.timer);
+    const at = this.idle.indexOf(idle);
+    if (at >= 0) this.idle.splice(at, 1);
+    void kill(idle.handle).catch(() => {});
   }
 
   async start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit> {
