@@ -8,7 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init, isMainModule, shutdown } from '@manta/core';
-import { DataParallelTrainer, loadModelFromDirectory, selectBackend } from '@manta/train';
+import { Checkpoint, DataParallelTrainer, loadModelFromDirectory, selectBackend } from '@manta/train';
 import { ASHAScheduler, choice, loguniform, Tuner } from '@manta/tune';
 import { Command } from 'commander';
 import { cifar, epochBatches, testFile } from './data.ts';
@@ -85,7 +85,11 @@ export async function runSweep(options: {
     const best = grid.getBestResult();
     if (!best.checkpoint) throw new Error('the best trial has no checkpoint');
     await selectBackend({});
-    const { model } = await loadModelFromDirectory(best.checkpoint);
+    // With s3:// storage the best checkpoint is a URI: materialise it locally first.
+    const checkpoint = Checkpoint.fromUri(best.checkpoint);
+    const { model } = await loadModelFromDirectory(
+      checkpoint.isLocal ? checkpoint.path : await checkpoint.toDirectory(),
+    );
     const testAccuracy = await accuracyOn(
       model,
       epochBatches(cifar(testFile(dataDir)).limit(sizes.test), {
