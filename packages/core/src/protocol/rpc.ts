@@ -19,6 +19,10 @@ function isNoResponders(error: unknown): boolean {
   return (error as { code?: string })?.code === ErrorCode.NoResponders;
 }
 
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: string })?.code === ErrorCode.Timeout;
+}
+
 /**
  * Request/reply with Manta's reply envelope: resolves with the body or throws the remote error.
  * Requests to the head are retried while no head is there, for up to `headWaitMs()`; such a
@@ -29,17 +33,23 @@ export async function request<T = unknown>(
   subject: string,
   body: unknown,
   timeoutMs = 10_000,
+  options: { attemptTimeoutMs?: number } = {},
 ): Promise<T> {
   let msg: Msg;
   const payload = encode(body);
   const started = Date.now();
   const deadline = subject.startsWith(HEAD_SUBJECTS) ? started + headWaitMs() : 0;
+  const attemptMs = Math.min(options.attemptTimeoutMs ?? timeoutMs, timeoutMs);
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     try {
       // A request or its reply lost to a dying NATS server is sent again after the reconnect.
-      msg = await retryOnDisruption(nc, () => nc.request(subject, payload, { timeout: timeoutMs }));
+      msg = await retryOnDisruption(nc, () => nc.request(subject, payload, { timeout: attemptMs }));
       break;
     } catch (error) {
+      // An idempotent request (attemptTimeoutMs given) delivered to a responder that died
+      // before answering (a head SIGKILLed a moment ago) is sent again while time is left.
+      if (isTimeout(error) && attemptMs < timeoutMs && Date.now() - started + attemptMs <= timeoutMs)
+        continue;
       // Right after a disruption the responder may not have re-subscribed yet: wait for it too.
       const until = Math.max(deadline, disruptions(nc).recentlyDisrupted() ? started + timeoutMs : 0);
       if (isNoResponders(error) && Date.now() + delay < until && !nc.isClosed()) {

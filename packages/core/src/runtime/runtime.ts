@@ -375,11 +375,14 @@ export class Runtime {
       name: creation.name,
       placement: creation.placement,
     };
-    await request(this.nc, Subjects.actorCreate, spec, 30_000).catch((error: MantaError) => {
-      if (error.code === 'RESOURCES_INFEASIBLE')
-        throw new InfeasibleResourcesError(error.message, creation.resources);
-      throw error;
-    });
+    // Idempotent (the head dedupes by actor id), so a create lost with a dying head is re-sent.
+    await request(this.nc, Subjects.actorCreate, spec, 30_000, { attemptTimeoutMs: 5_000 }).catch(
+      (error: MantaError) => {
+        if (error.code === 'RESOURCES_INFEASIBLE')
+          throw new InfeasibleResourcesError(error.message, creation.resources);
+        throw error;
+      },
+    );
     return actorId;
   }
 
