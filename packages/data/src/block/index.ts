@@ -20,5 +20,6 @@ export {
   dtypeOfTyped,
   isNumeric,
 } from './column.ts';
+export { RowQueue } from './row_queue.ts';
 export type { Block, Column, Field, NumericDType, Row, Schema, TypedArray } from './types.ts';
 export { DType } from './types.ts';

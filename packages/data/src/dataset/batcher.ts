@@ -1,5 +1,5 @@
 import type { Block } from '../block/index.ts';
-import { concatBlocks, sliceBlock, takeRows } from '../block/index.ts';
+import { concatBlocks, RowQueue, sliceBlock, takeRows } from '../block/index.ts';
 import { permutation, rng } from '../ops/index.ts';
 
 export interface RebatchOptions {
@@ -22,37 +22,12 @@ export async function* rebatch(blocks: AsyncIterable<Block>, options: RebatchOpt
   }
   // Batches inside one block are views of it; only a batch that straddles blocks is copied.
   const { batchSize, dropLast } = options;
-  const pending: { block: Block; offset: number }[] = [];
-  let rows = 0;
-  const take = (n: number): Block => {
-    const head = pending[0];
-    if (head.block.numRows - head.offset >= n) {
-      const batch = sliceBlock(head.block, head.offset, head.offset + n);
-      head.offset += n;
-      if (head.offset === head.block.numRows) pending.shift();
-      rows -= n;
-      return batch;
-    }
-    const parts: Block[] = [];
-    let need = n;
-    while (need > 0) {
-      const first = pending[0];
-      const k = Math.min(need, first.block.numRows - first.offset);
-      parts.push(sliceBlock(first.block, first.offset, first.offset + k));
-      first.offset += k;
-      need -= k;
-      if (first.offset === first.block.numRows) pending.shift();
-    }
-    rows -= n;
-    return concatBlocks(parts);
-  };
+  const queue = new RowQueue();
   for await (const block of blocks) {
-    if (block.numRows === 0) continue;
-    pending.push({ block, offset: 0 });
-    rows += block.numRows;
-    while (rows >= batchSize) yield take(batchSize);
+    queue.push(block);
+    while (queue.rows >= batchSize) yield queue.take(batchSize);
   }
-  if (rows > 0 && !dropLast) yield take(rows);
+  if (queue.rows > 0 && !dropLast) yield queue.take(queue.rows);
 }
 
 async function* shuffledRebatch(

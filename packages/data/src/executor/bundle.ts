@@ -1,5 +1,5 @@
 import type { Block } from '../block/index.ts';
-import { concatBlocks, sliceBlock } from '../block/index.ts';
+import { RowQueue } from '../block/index.ts';
 import type { InFlightBudget } from './budget.ts';
 
 /**
@@ -16,29 +16,14 @@ export async function* bundleBlocks(
     yield* input;
     return;
   }
-  let pending: { block: Block; offset: number }[] = [];
-  let pendingRows = 0;
-  const take = (rows: number): Block => {
-    const parts: Block[] = [];
-    let need = rows;
-    while (need > 0) {
-      const head = pending[0];
-      const n = Math.min(need, head.block.numRows - head.offset);
-      parts.push(sliceBlock(head.block, head.offset, head.offset + n));
-      head.offset += n;
-      need -= n;
-      if (head.offset === head.block.numRows) pending.shift();
-    }
-    pendingRows -= rows;
-    return parts.length === 1 ? parts[0] : concatBlocks(parts);
-  };
+  const queue = new RowQueue();
   // Account for a bundle: hold it, then release every source block it fully consumed.
   const emit = (rows: number): Block => {
-    const before = pending.map((p) => p.block);
-    const bundle = take(rows);
+    const before = queue.blocks();
+    const bundle = queue.take(rows);
     // Bundles that straddle blocks are copies: count that as this stage's growth.
     budget.noteGrowth(stage, budget.bytesOf(bundle), budget.track(bundle));
-    const still = new Set(pending.map((p) => p.block));
+    const still = new Set(queue.blocks());
     for (const b of before) if (!still.has(b)) budget.release(b);
     return bundle;
   };
@@ -47,10 +32,8 @@ export async function* bundleBlocks(
       budget.release(block);
       continue;
     }
-    pending.push({ block, offset: 0 });
-    pendingRows += block.numRows;
-    if (pendingRows >= batchSize) yield emit(Math.floor(pendingRows / batchSize) * batchSize);
+    queue.push(block);
+    if (queue.rows >= batchSize) yield emit(Math.floor(queue.rows / batchSize) * batchSize);
   }
-  if (pendingRows > 0) yield emit(pendingRows);
-  pending = [];
+  if (queue.rows > 0) yield emit(queue.rows);
 }
