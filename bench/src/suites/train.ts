@@ -19,6 +19,13 @@ import { type BenchContext, median } from '../harness.ts';
 const BATCH = 64;
 
 export async function run(ctx: BenchContext): Promise<void> {
+  // MANTA_BENCH_TRAIN_ONLY=cnn: the CNN figures alone; =trainer: the trainer figures alone.
+  const only = process.env.MANTA_BENCH_TRAIN_ONLY;
+  if (only !== 'trainer') await cnnFigures(ctx);
+  if (only !== 'cnn') await trainerFigures(ctx);
+}
+
+async function cnnFigures(ctx: BenchContext): Promise<void> {
   const backend = await selectBackend({ backend: 'wasm' });
   const repetitions = ctx.quick ? 5 : 9;
   const stepsPerRepetition = ctx.quick ? 1 : 3;
@@ -82,8 +89,6 @@ export async function run(ctx: BenchContext): Promise<void> {
     params,
   });
   ctx.log(`  (tensors alive at the end of the timed loop: ${tensorsLeft})`);
-  // MANTA_BENCH_TRAIN_ONLY=cnn: the CNN figures alone (a few minutes shorter).
-  if (process.env.MANTA_BENCH_TRAIN_ONLY !== 'cnn') await trainerFigures(ctx);
 }
 
 /**
@@ -94,6 +99,7 @@ export async function run(ctx: BenchContext): Promise<void> {
 async function trainerFigures(ctx: BenchContext): Promise<void> {
   const steps = ctx.quick ? 30 : 80;
   const config = { steps, batch: 256, warmup: 5 };
+  await selectBackend({ backend: 'wasm' });
   const plain: number[] = [];
   for (let i = 0; i < (ctx.quick ? 3 : 5); i++) plain.push((await mlpSteps(config)).samplesPerSecond);
   await init({ numCpus: 2, logToDriver: false });

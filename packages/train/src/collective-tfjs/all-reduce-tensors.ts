@@ -49,6 +49,19 @@ export async function allReduceTensors(
   let readError: unknown;
   try {
     for (const members of planTensorBuckets(tensors, bucketBytes)) {
+      if (members.length > 1 && members.every((i) => tensors[i].dtype === 'float32')) {
+        // Read straight into one flat buffer: the group sends a lone buffer as it is, where
+        // separate ones would be copied into a fused buffer and back (two more copies).
+        const flat = new Float32Array(members.reduce((n, i) => n + tensors[i].size, 0));
+        let at = 0;
+        for (const i of members) {
+          flat.set((await tensors[i].data()) as Float32Array, at);
+          host[i] = flat.subarray(at, at + tensors[i].size);
+          at += tensors[i].size;
+        }
+        inFlight.push(group.allReduceMany([flat], op, { bucketBytes: Number.MAX_SAFE_INTEGER }));
+        continue;
+      }
       const arrays = await Promise.all(members.map((i) => readHost(tensors[i])));
       for (const [j, i] of members.entries()) host[i] = arrays[j];
       // Not awaited: the next bucket's reads overlap this bucket's transfer.

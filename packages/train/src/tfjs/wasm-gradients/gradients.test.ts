@@ -55,7 +55,7 @@ function expectSameGradsAsCpu(
 }
 
 describe('wasm gradients', () => {
-  it('replace the gradients of FusedBatchNorm and Mean, idempotently', () => {
+  it('replace the gradients of FusedBatchNorm, Mean and Relu, idempotently', () => {
     for (const { kernelName } of WASM_TRAINING_GRADIENTS) expect(isMantaWasmGradient(kernelName)).toBe(true);
     expect(registerWasmTrainingGradients()).toEqual([]);
   });
@@ -105,6 +105,13 @@ describe('wasm gradients', () => {
       (t) => tf.batchNorm(t.x, t.mean, t.variance, t.offset, t.scale),
     );
   });
+
+  // Sizes a multiple of 4 (all SIMD) and not (a scalar tail); values around zero.
+  for (const shape of [[3, 4, 5, 8], [3, 5, 7], [2]]) {
+    it(`relu of ${shape.join('x')} matches cpu`, () => {
+      expectSameGradsAsCpu({ x: { shape } }, (t) => tf.relu(t.x));
+    });
+  }
 
   const meanCases: [number[], number[], boolean][] = [
     [[3, 4, 5, 6], [0, 1, 2], false],

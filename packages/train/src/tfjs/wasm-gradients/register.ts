@@ -10,14 +10,18 @@
 
 import type { GradConfig, GradFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN } from '../wasm-kernels/BatchNormTrain.ts';
+import { batchNormTrainGradConfig } from './BatchNormTrain.ts';
 import { fusedBatchNormGrad } from './FusedBatchNorm.ts';
 import { meanGrad } from './Mean.ts';
+import { reluGrad } from './Relu.ts';
 
 type WasmGrad = (dy: Tensor, saved: Tensor[], attrs: NamedAttrMap) => ReturnType<GradFunc> | null;
 
 export const WASM_TRAINING_GRADIENTS: readonly { kernelName: string; grad: WasmGrad }[] = [
   { kernelName: tf.FusedBatchNorm, grad: fusedBatchNormGrad as WasmGrad },
   { kernelName: tf.Mean, grad: meanGrad },
+  { kernelName: tf.Relu, grad: reluGrad as WasmGrad },
 ];
 
 const ours = new WeakSet<GradFunc>();
@@ -25,6 +29,11 @@ const ours = new WeakSet<GradFunc>();
 /** Registers the gradients; returns the kernel names registered by this call (empty once done). */
 export function registerWasmTrainingGradients(): string[] {
   const registered: string[] = [];
+  // Our own kernel's gradient (it runs on wasm only).
+  if (!tf.getGradient(BATCH_NORM_TRAIN)) {
+    tf.registerGradient(batchNormTrainGradConfig);
+    registered.push(BATCH_NORM_TRAIN);
+  }
   for (const { kernelName, grad } of WASM_TRAINING_GRADIENTS) {
     const original = tf.getGradient(kernelName);
     if (!original || ours.has(original.gradFunc)) continue;

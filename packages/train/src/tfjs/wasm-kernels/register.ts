@@ -17,7 +17,9 @@
  *   which it broadcasts on a fast path (see broadcast-binary.ts).
  *
  * Added for batch norm's gradient in ../wasm-gradients, which tfjs composes from many
- * activation-sized kernels: MantaBatchNormGradStats.
+ * activation-sized kernels: MantaBatchNormGradStats. Added for the BatchNormalization layer's
+ * training step (../wasm-layers, which it patches in): MantaBatchNormTrain and its gradient
+ * kernel MantaBatchNormTrainGrad. For ReLU's gradient: MantaReluGrad.
  *
  * Idempotent. Call it before or after the wasm backend is initialised: our kernels have no
  * setup step, and the shipped kernels they delegate to were set up with the backend.
@@ -26,7 +28,9 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingGradients } from '../wasm-gradients/register.ts';
+import { patchBatchNormalizationTraining } from '../wasm-layers/batch-normalization.ts';
 import { batchNormGradStatsConfig } from './BatchNormGradStats.ts';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './BatchNormTrain.ts';
 import { makeBroadcastBinaryConfig } from './broadcast-binary.ts';
 import { makeCastConfig } from './Cast.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
@@ -35,6 +39,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNati
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { identityConfig } from './Identity.ts';
 import { makeMeanConfig } from './Mean.ts';
+import { reluGradConfig } from './ReluGrad.ts';
 import { makeSumConfig } from './Sum.ts';
 import { makeTileConfig } from './Tile.ts';
 
@@ -59,6 +64,9 @@ export const WASM_TRAINING_KERNELS: readonly TrainingKernel[] = [
   fixed(depthwiseConv2dNativeBackpropInputConfig, false),
   fixed(identityConfig, true),
   fixed(batchNormGradStatsConfig, false),
+  fixed(batchNormTrainConfig, false),
+  fixed(batchNormTrainGradConfig, false),
+  fixed(reluGradConfig, false),
   { kernelName: tf.Cast, make: makeCastConfig, replace: true },
   { kernelName: tf.Tile, make: makeTileConfig, replace: true },
   { kernelName: tf.Sum, make: makeSumConfig, replace: true },
@@ -78,6 +86,7 @@ const ours = new WeakSet<KernelFunc>();
  */
 export function registerWasmTrainingKernels(): string[] {
   registerWasmTrainingGradients();
+  patchBatchNormalizationTraining();
   const registered: string[] = [];
   for (const kernel of WASM_TRAINING_KERNELS) {
     const existing = tf.getKernel(kernel.kernelName, 'wasm');
