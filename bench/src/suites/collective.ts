@@ -8,7 +8,11 @@
  *   allreduce_busbw         size / time × 2(N-1)/N (GB/s): what each rank's link carries
  *   transport_efficiency    2(N-1)·size / time (GB/s, every byte any rank sent) against the raw
  *                           point-to-point throughput: `ratio` is the efficiency (target ≥ 0.6 at N=4, 64 MB)
- *   p2p_throughput          raw throughput between two processes (one TCP socket; one NATS subject)
+ *   p2p_throughput          raw throughput between two processes (one TCP socket; one NATS subject).
+ *                           TCP: the receiver reads with `onread` into one reused buffer, the cheapest
+ *                           receive Node has (what the TCP transport does); the same measured with
+ *                           stock 'data' events (a fresh 64 KiB buffer per read, ~4x the receiver's
+ *                           CPU) is reported too, as `reader: 'stream'`, but is not the baseline
  *
  * Optionally (root, iproute2): the same ring all-reduce between ranks in network namespaces
  * joined by veth pairs shaped with `tc` (a simulated cluster). Skipped with a message otherwise.
@@ -17,7 +21,7 @@
  * (a rank, or one end of the point-to-point measurement) instead of exporting the suite.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
 // Until @manta/core exports the collective API, the suite reaches it by path.
@@ -51,8 +55,10 @@ interface P2pJob {
   subject: string;
   bytes: number;
   reps: number;
-  /** TCP: receiver's address for the sender; host to bind for the receiver. */
+  /** TCP: host the sender listens on; the sender's address for the receiver (which dials). */
   address?: string;
+  /** TCP receiver: `onread` into one reused buffer (default), or stock 'data' events. */
+  reader?: 'onread' | 'stream';
 }
 
 type Job = RankJob | P2pJob;
@@ -110,19 +116,23 @@ async function rankMain(job: RankJob): Promise<void> {
 
 async function p2pRecv(job: P2pJob): Promise<void> {
   if (job.transport === 'tcp') {
-    const server = createServer((socket) => {
-      let got = 0;
-      socket.on('data', (chunk: Buffer) => {
-        got += chunk.length;
-        while (got >= job.bytes) {
-          got -= job.bytes;
-          socket.write(Buffer.from([1]));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, job.address ?? '127.0.0.1', resolve));
-    say({ port: (server.address() as { port: number }).port });
-    await new Promise(() => undefined); // killed by the parent
+    // The receiver dials: `onread` is an option of net.connect only.
+    const [host, port] = job.address!.split(':');
+    let got = 0;
+    const count = (n: number) => {
+      got += n;
+      while (got >= job.bytes) {
+        got -= job.bytes;
+        socket.write(Buffer.from([1]));
+      }
+      return true;
+    };
+    const onread = { buffer: Buffer.allocUnsafeSlow(256 * 1024), callback: count };
+    const socket = tcpConnect({ host, port: Number(port), ...(job.reader === 'stream' ? {} : { onread }) });
+    if (job.reader === 'stream') socket.on('data', (chunk: Buffer) => count(chunk.length));
+    socket.setNoDelay(true);
+    await new Promise((resolve) => socket.once('close', resolve));
+    return;
   }
   const nc = await connect({ servers: job.url, token: job.token });
   let got = 0;
@@ -143,10 +153,12 @@ async function p2pRecv(job: P2pJob): Promise<void> {
 async function p2pSend(job: P2pJob): Promise<void> {
   const durations: number[] = [];
   if (job.transport === 'tcp') {
-    const [host, port] = job.address!.split(':');
-    const socket = await new Promise<ReturnType<typeof tcpConnect>>((resolve) => {
-      const s = tcpConnect({ host, port: Number(port) }, () => resolve(s));
-    });
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, job.address ?? '127.0.0.1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    say({ port: (server.address() as { port: number }).port });
+    const socket = await accepted;
+    server.close();
     socket.setNoDelay(true);
     const block = Buffer.alloc(4 * MB, 7);
     for (let rep = 0; rep <= job.reps; rep++) {
@@ -232,7 +244,10 @@ async function next<T>(child: Child): Promise<T> {
   return value as T;
 }
 
-/** Raw throughput in bytes/s between two processes over `transport`; median of reps. */
+/**
+ * Raw throughput in bytes/s between two processes over `transport`; median of reps. `ns`:
+ * [sender's namespace, receiver's namespace, sender's host].
+ */
 async function p2pThroughput(
   transport: TransportName,
   url: string,
@@ -240,15 +255,35 @@ async function p2pThroughput(
   bytes: number,
   reps: number,
   ns?: [string, string, string],
+  reader: P2pJob['reader'] = 'onread',
 ): Promise<number> {
-  const base = { transport, url, token, subject: `bench.p2p.${transport}.${process.pid}`, bytes, reps };
-  const recv = spawnRole({ ...base, role: 'p2p-recv', address: ns?.[2] }, ns?.[1]);
+  const base = {
+    transport,
+    url,
+    token,
+    subject: `bench.p2p.${transport}.${process.pid}`,
+    bytes,
+    reps,
+    reader,
+  };
+  if (transport === 'tcp') {
+    // The sender listens, the receiver dials it (so that it can read with `onread`).
+    const send = spawnRole({ ...base, role: 'p2p-send', address: ns?.[2] }, ns?.[0]);
+    try {
+      const { port } = await next<{ port: number }>(send);
+      const address = `${ns?.[2] ?? '127.0.0.1'}:${port}`;
+      const recv = spawnRole({ ...base, role: 'p2p-recv', address }, ns?.[1]);
+      const { durations } = await next<{ durations: number[] }>(send);
+      await Promise.all([send.done, recv.done]);
+      return bytes / (median(durations) / 1000);
+    } finally {
+      send.proc.kill('SIGTERM');
+    }
+  }
+  const recv = spawnRole({ ...base, role: 'p2p-recv' }, ns?.[1]);
   try {
-    let address: string | undefined;
-    if (transport === 'tcp')
-      address = `${ns?.[2] ?? '127.0.0.1'}:${(await next<{ port: number }>(recv)).port}`;
-    else await next(recv);
-    const send = spawnRole({ ...base, role: 'p2p-send', address }, ns?.[0]);
+    await next(recv);
+    const send = spawnRole({ ...base, role: 'p2p-send' }, ns?.[0]);
     const { durations } = await next<{ durations: number[] }>(send);
     await send.done;
     return bytes / (median(durations) / 1000);
@@ -309,6 +344,25 @@ export async function run(ctx: BenchContext): Promise<void> {
         value: p2p / GB,
         params: { transport, bytes: p2pBytes },
       });
+      if (transport === 'tcp') {
+        // For reference (not a baseline): the same with stock 'data' events on the receiver.
+        const stream = await p2pThroughput(
+          transport,
+          server.url,
+          server.token,
+          p2pBytes,
+          reps,
+          undefined,
+          'stream',
+        );
+        ctx.emit({
+          name: 'p2p_throughput',
+          unit: 'GB/s',
+          value: stream / GB,
+          baseline: { name: p2pName, value: p2p / GB },
+          params: { transport, bytes: p2pBytes, reader: 'stream' },
+        });
+      }
       for (const n of [2, 4]) {
         const results = await runRanks({
           url: server.url,
@@ -419,7 +473,7 @@ async function simulatedCluster(
       const p2p = await p2pThroughput('tcp', natsUrl, token, sizes[sizes.length - 1], reps, [
         cluster.ns(0),
         cluster.ns(1),
-        cluster.host(1),
+        cluster.host(0),
       ]);
       const network = `veth, ${cluster.shaping}`;
       ctx.log(`simulated cluster: ${n} ranks in network namespaces, links shaped by ${cluster.shaping}`);

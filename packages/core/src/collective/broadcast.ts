@@ -20,7 +20,7 @@ export async function chainBroadcast(link: OpLink, buf: CollectiveArray, root: n
   await Promise.all(
     chunks.map((span, c) =>
       link
-        .recv(prev, c, (data) => buf.set(data, span.start))
+        .recv(prev, c, span, (data, at) => buf.set(data, at))
         .then(() => {
           if (position < n - 1) link.send(next, c, buf, span);
         }),

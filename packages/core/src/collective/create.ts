@@ -32,6 +32,7 @@ export async function createCollectiveGroup(options: CollectiveGroupOptions): Pr
     events: {
       onFrame: (frame) => group.onFrame(frame),
       onPeerLost: (rank, reason) => group.onPeerLost(rank, reason),
+      sinkFor: (head, length) => group.sinkFor(head, length),
     },
   });
   let wire: Transport;

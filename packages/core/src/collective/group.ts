@@ -30,6 +30,7 @@ import {
   type Frame,
   FrameKind,
   type OpHeader,
+  type PayloadSink,
   type ReduceOp,
   type Transport,
   type TransportName,
@@ -232,6 +233,16 @@ export class CollectiveGroupImpl implements CollectiveGroup {
       }
     }
     this.mailbox.deliver(frame);
+  }
+
+  /** A streaming transport asks where a data frame's payload goes: the sink of the wait for it, if any. */
+  sinkFor(head: Frame, length: number): PayloadSink | undefined {
+    if (head.kind !== FrameKind.data) return undefined;
+    const op = this.active.get(head.seq);
+    // Mismatches (and everything else unusual) take the frame path, which reports them.
+    if (!op || op.error || !sameOp(op.header, head.op)) return undefined;
+    op.lastProgress = Date.now();
+    return this.mailbox.claimSink(head.seq, head.from, head.msg, length);
   }
 
   onPeerLost(rank: number, reason: string): void {

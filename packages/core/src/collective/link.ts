@@ -9,7 +9,14 @@ import { decodeHalf, encodeHalf } from './fp16.ts';
 import { sameOp } from './frame.ts';
 import type { Mailbox } from './mailbox.ts';
 import type { Span } from './segments.ts';
-import { type CollectiveArray, type Dtype, FrameKind, type OpHeader, type Transport } from './types.ts';
+import {
+  type CollectiveArray,
+  type Dtype,
+  FrameKind,
+  type OpHeader,
+  type PayloadSink,
+  type Transport,
+} from './types.ts';
 
 export const OP_NAMES: Record<number, string> = {
   1: 'allReduce',
@@ -98,11 +105,19 @@ export class OpLink {
   }
 
   /**
-   * Waits for message `msg` from rank `from` and hands it to `use`, decoded to this op's dtype.
-   * The data is valid only during `use` (its buffer is recycled afterwards).
+   * Waits for message `msg` from rank `from`, elements `span` of the sender's buffer, and hands
+   * it to `use` decoded to this op's dtype, with the index of its first element. Over a
+   * streaming transport `use` sees the message in several consecutive pieces as they land;
+   * otherwise in one. Each piece is valid only during its `use` call.
    */
-  async recv(from: number, msg: number, use: (data: CollectiveArray) => void): Promise<void> {
-    const frame = await this.ctx.mailbox.take(this.seq, from, msg);
+  async recv(
+    from: number,
+    msg: number,
+    span: Span,
+    use: (data: CollectiveArray, at: number) => void,
+  ): Promise<void> {
+    const sink = this.sinkFor(span, use);
+    const frame = await this.ctx.mailbox.take(this.seq, from, msg, sink);
     try {
       if (!sameOp(frame.op, this.header)) {
         throw new CollectiveError(
@@ -111,15 +126,40 @@ export class OpLink {
           from,
         );
       }
+      if (frame.sunk) return;
       if (!this.compressed) {
-        use(viewAs(this.dtype, frame.payload));
+        use(viewAs(this.dtype, frame.payload), span.start);
         return;
       }
       const bits = frame.payload.byteOffset % 2 === 0 ? frame.payload : new Uint8Array(frame.payload);
-      use(decodeHalf(new Uint16Array(bits.buffer, bits.byteOffset, bits.byteLength / 2)));
+      use(decodeHalf(new Uint16Array(bits.buffer, bits.byteOffset, bits.byteLength / 2)), span.start);
     } finally {
       frame.release?.();
     }
+  }
+
+  /** A sink that decodes each piece and passes it on at its place in `span`. */
+  private sinkFor(span: Span, use: (data: CollectiveArray, at: number) => void): PayloadSink {
+    const compressed = this.compressed;
+    const dtype = this.dtype;
+    const elementBytes = compressed ? 2 : dtypeBytes(dtype);
+    let at = span.start;
+    let open = true;
+    return {
+      elementBytes,
+      byteLength: (span.end - span.start) * elementBytes,
+      accept(part) {
+        if (!open) return;
+        const data = compressed
+          ? decodeHalf(new Uint16Array(part.buffer, part.byteOffset, part.byteLength / 2))
+          : viewAs(dtype, part);
+        use(data, at);
+        at += data.length;
+      },
+      close() {
+        open = false;
+      },
+    };
   }
 }
 

@@ -2,13 +2,16 @@
  * Frames that arrived before anyone asked for them, and askers waiting for frames that have not
  * arrived, keyed by (seq, from, msg). Ops with different sequence numbers never mix.
  */
-import type { Frame } from './types.ts';
+import type { Frame, PayloadSink } from './types.ts';
 
 interface Waiter {
   from: number;
   seq: number;
   resolve(frame: Frame): void;
   reject(error: Error): void;
+  /** Where the payload may be streamed (see `claimSink`), and whether a frame already took it. */
+  sink?: PayloadSink;
+  claimed?: boolean;
 }
 
 const key = (seq: number, from: number, msg: number) => `${seq}:${from}:${msg}`;
@@ -30,7 +33,11 @@ export class Mailbox {
     }
   }
 
-  take(seq: number, from: number, msg: number): Promise<Frame> {
+  /**
+   * Waits for frame (seq, from, msg). With a `sink`, a streaming transport may pour the payload
+   * into it as it arrives; the frame then resolves with `sunk` set and an empty payload.
+   */
+  take(seq: number, from: number, msg: number, sink?: PayloadSink): Promise<Frame> {
     const k = key(seq, from, msg);
     const frame = this.arrived.get(k);
     if (frame) {
@@ -39,7 +46,15 @@ export class Mailbox {
     }
     const gone = this.gone.get(from);
     if (gone) return Promise.reject(gone);
-    return new Promise((resolve, reject) => this.waiting.set(k, { from, seq, resolve, reject }));
+    return new Promise((resolve, reject) => this.waiting.set(k, { from, seq, resolve, reject, sink }));
+  }
+
+  /** The sink of the wait for (seq, from, msg), once, if its expected length is `length`. */
+  claimSink(seq: number, from: number, msg: number, length: number): PayloadSink | undefined {
+    const waiter = this.waiting.get(key(seq, from, msg));
+    if (!waiter?.sink || waiter.claimed || waiter.sink.byteLength !== length) return undefined;
+    waiter.claimed = true;
+    return waiter.sink;
   }
 
   /** `from` will send nothing more: its unanswered waits (now and later) reject with `error`. */
@@ -48,6 +63,7 @@ export class Mailbox {
     for (const [k, waiter] of this.waiting) {
       if (waiter.from !== from) continue;
       this.waiting.delete(k);
+      waiter.sink?.close();
       waiter.reject(error);
     }
   }
@@ -57,6 +73,7 @@ export class Mailbox {
     for (const [k, waiter] of this.waiting) {
       if (waiter.seq !== seq) continue;
       this.waiting.delete(k);
+      waiter.sink?.close();
       waiter.reject(error);
     }
     this.dropSeq(seq);

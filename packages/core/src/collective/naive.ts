@@ -16,14 +16,14 @@ export async function naiveAllReduce(link: OpLink, buf: CollectiveArray, op: Red
   const back = chunks.length;
   if (link.rank !== 0) {
     for (const [c, span] of chunks.entries()) link.send(0, c, buf, span);
-    await Promise.all(chunks.map((span, c) => link.recv(0, back + c, (data) => buf.set(data, span.start))));
+    await Promise.all(chunks.map((span, c) => link.recv(0, back + c, span, (data, at) => buf.set(data, at))));
     return;
   }
   await Promise.all(
     chunks.map(async (span, c) => {
       // Reduce in rank order (frames that arrive early wait in the mailbox).
       for (let from = 1; from < n; from++)
-        await link.recv(from, c, (data) => reduceInto(op, buf, span.start, data));
+        await link.recv(from, c, span, (data, at) => reduceInto(op, buf, at, data));
       if (link.compressed) roundToHalf(buf as Float32Array, span.start, span.end);
       for (let to = 1; to < n; to++) link.send(to, back + c, buf, span);
     }),

@@ -3,6 +3,7 @@
  * destination's own type, in one fixed order, so every rank computes bit-identical results.
  * max/min propagate NaN like Math.max/Math.min.
  */
+import { simdSum } from './simd.ts';
 import type { CollectiveArray, ReduceOp } from './types.ts';
 
 export const REDUCE_CODES = { sum: 1, mean: 2, max: 3, min: 4 } as const satisfies Record<ReduceOp, number>;
@@ -25,6 +26,7 @@ function sumI32(into: Int32Array, at: number, from: Int32Array): void {
 }
 
 const sum: Kernel = (into, at, from) => {
+  if (simdSum(into, at, from)) return;
   if (into instanceof Float32Array) sumF32(into, at, from as Float32Array);
   else if (into instanceof Float64Array) sumF64(into, at, from as Float64Array);
   else sumI32(into, at, from as Int32Array);

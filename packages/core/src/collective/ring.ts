@@ -20,7 +20,8 @@ interface Pass {
   /** Segment sent at step k (the one received at step k-1). */
   send(k: number): number;
   recv(k: number): number;
-  apply(k: number, span: Span, data: CollectiveArray): void;
+  /** Takes in (part of) the step-k message: `data` belongs at element `at` of the buffer. */
+  apply(k: number, data: CollectiveArray, at: number): void;
 }
 
 async function ringPass(link: OpLink, buf: CollectiveArray, segments: Span[], pass: Pass): Promise<void> {
@@ -38,7 +39,7 @@ async function ringPass(link: OpLink, buf: CollectiveArray, segments: Span[], pa
     chunks[mod(pass.recv(k), n)].forEach((span, c) => {
       tasks.push(
         link
-          .recv(prev, msg(k, c), (data) => pass.apply(k, span, data))
+          .recv(prev, msg(k, c), span, (data, at) => pass.apply(k, data, at))
           .then(() => {
             if (k + 1 < pass.steps) link.send(next, msg(k + 1, c), buf, span);
           }),
@@ -60,14 +61,14 @@ export async function ringAllReduce(link: OpLink, buf: CollectiveArray, op: Redu
     steps: 2 * (n - 1),
     send: (k) => r - k - 1,
     recv: (k) => r - k - 2,
-    apply(k, span, data) {
+    apply(k, data, at) {
       if (k >= n - 1) {
-        buf.set(data, span.start);
+        buf.set(data, at);
         return;
       }
-      reduceInto(op, buf, span.start, data);
+      reduceInto(op, buf, at, data);
       // Owner of a finished segment rounds it as peers will decode it, so all ranks agree bit for bit.
-      if (k === n - 2 && link.compressed) roundToHalf(buf as Float32Array, span.start, span.end);
+      if (k === n - 2 && link.compressed) roundToHalf(buf as Float32Array, at, at + data.length);
     },
   });
 }
@@ -80,7 +81,7 @@ export async function ringReduceScatter(link: OpLink, buf: CollectiveArray, op: 
     steps: n - 1,
     send: (k) => r - k - 1,
     recv: (k) => r - k - 2,
-    apply: (_k, span, data) => reduceInto(op, buf, span.start, data),
+    apply: (_k, data, at) => reduceInto(op, buf, at, data),
   });
 }
 
@@ -96,6 +97,6 @@ export async function ringAllGather(link: OpLink, out: CollectiveArray, partLeng
     steps: n - 1,
     send: (k) => r - k,
     recv: (k) => r - k - 1,
-    apply: (_k, span, data) => out.set(data, span.start),
+    apply: (_k, data, at) => out.set(data, at),
   });
 }

@@ -1,6 +1,10 @@
 /**
- * Bulk bytes over direct TCP sockets, a full mesh (rank i dials every rank below it), NATS used
- * only for rendezvous. Frames are length-prefixed (frame.ts). A socket that closes or errors
+ * Bulk bytes over direct TCP sockets, NATS used only for rendezvous. Every rank dials every
+ * other rank, so each ordered pair has its own connection: the dialer only reads from it, the
+ * acceptor only writes to it. Reading only from sockets we dialed lets every receive use the
+ * `onread` option (a public option of `net.connect` only): the kernel copies each byte straight
+ * to where it is used (frame-reader.ts) instead of into a fresh 64 KiB buffer per read that a
+ * stream then hands on. Frames are length-prefixed (frame.ts). A socket that closes or errors
  * without a `bye` frame first reports its rank lost at once: this is how a SIGKILLed peer is
  * detected without waiting for a timeout.
  */
@@ -22,12 +26,16 @@ const MAGIC = 0x4d4e5443; // 'MNTC'
 const HELLO_BYTES = 32;
 /** Frames over TCP are chunked for pipelining, not for a size limit: this only bounds one allocation. */
 const TCP_MAX_PAYLOAD = 64 * 1024 * 1024;
+/**
+ * A peer's two sockets close independently; its `bye` comes on the one we read. When the one we
+ * write closes first, wait this long for that `bye` (or the other close) before calling it lost.
+ */
+const SEND_CLOSE_GRACE_MS = 1000;
 
 interface Inbound {
   rank: number;
   session: string;
   socket: Socket;
-  rest: Buffer;
 }
 
 export function newSessionId(): string {
@@ -52,12 +60,7 @@ function readHello(socket: Socket): Promise<Inbound> {
       socket.off('data', onData);
       socket.pause();
       if (got.readUInt32LE(0) !== MAGIC) return reject(new Error('not a Manta collective peer'));
-      resolve({
-        rank: got.readUInt16LE(4),
-        session: got.toString('latin1', 8, 32),
-        socket,
-        rest: got.subarray(HELLO_BYTES),
-      });
+      resolve({ rank: got.readUInt16LE(4), session: got.toString('latin1', 8, 32), socket });
     };
     socket.on('data', onData);
     socket.once('error', reject);
@@ -86,30 +89,42 @@ export const tcpTransport: TransportConfig = {
     });
     const port = (server.address() as { port: number }).port;
 
+    const dialed: Socket[] = [];
     return {
       address: `${ctx.host}:${port}`,
       abandon: async () => {
         for (const peer of inbound) peer.socket.destroy();
+        for (const socket of dialed) socket.destroy();
         await new Promise((resolve) => server.close(resolve));
       },
       connect: async (addresses, session, timeoutMs) => {
-        const sockets = new Array<Socket | undefined>(ctx.worldSize);
+        const mesh = new Mesh(ctx);
+        const receivers = new Array<Socket | undefined>(ctx.worldSize);
+        const senders = new Array<Socket | undefined>(ctx.worldSize);
         const deadline = Date.now() + timeoutMs;
-        // Dial every lower rank.
+        // Dial every other rank: the socket carries its frames to us, read as they arrive.
         await Promise.all(
-          addresses.slice(0, ctx.rank).map(async (address, peer) => {
-            sockets[peer] = await dial(address, hello(ctx.rank, session), deadline);
+          addresses.map(async (address, peer) => {
+            if (peer === ctx.rank) return;
+            const socket = await dial(address, hello(ctx.rank, session), deadline, () => mesh.reader(peer));
+            dialed.push(socket);
+            receivers[peer] = socket;
           }),
         );
-        // Accept every higher rank.
+        // Accept every other rank's dial: the socket carries our frames to it.
         await new Promise<void>((resolve, reject) => {
           const check = () => {
             for (const peer of inbound.splice(0)) {
-              if (peer.session !== session || peer.rank <= ctx.rank || peer.rank >= ctx.worldSize)
+              if (
+                peer.session !== session ||
+                peer.rank === ctx.rank ||
+                peer.rank >= ctx.worldSize ||
+                senders[peer.rank]
+              )
                 peer.socket.destroy();
-              else sockets[peer.rank] = adopt(peer);
+              else senders[peer.rank] = peer.socket;
             }
-            const missing = missingRanks(sockets, ctx.rank);
+            const missing = missingRanks(senders, ctx.rank);
             if (missing.length === 0) {
               clearTimeout(timer);
               notify = undefined;
@@ -118,7 +133,7 @@ export const tcpTransport: TransportConfig = {
           };
           const timer = setTimeout(
             () => {
-              const missing = missingRanks(sockets, ctx.rank);
+              const missing = missingRanks(senders, ctx.rank);
               reject(
                 new CollectiveError(
                   ctx.group,
@@ -133,17 +148,11 @@ export const tcpTransport: TransportConfig = {
           check();
         });
         server.close();
-        return openMesh(ctx, sockets);
+        return mesh.open(receivers, senders);
       },
     };
   },
 };
-
-const pendingRest = new WeakMap<Socket, Buffer>();
-function adopt(peer: Inbound): Socket {
-  pendingRest.set(peer.socket, peer.rest);
-  return peer.socket;
-}
 
 function missingRanks(sockets: (Socket | undefined)[], self: number): number[] {
   const missing: number[] = [];
@@ -151,19 +160,45 @@ function missingRanks(sockets: (Socket | undefined)[], self: number): number[] {
   return missing;
 }
 
-async function dial(address: string, greeting: Buffer, deadline: number): Promise<Socket> {
+/** Connects (retrying until `deadline`) with reads driven by a fresh reader, and says hello. */
+async function dial(
+  address: string,
+  greeting: Buffer,
+  deadline: number,
+  newReader: () => FrameReader,
+): Promise<Socket> {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   const port = Number(address.slice(colon + 1));
   for (;;) {
     try {
       return await new Promise<Socket>((resolve, reject) => {
-        const socket = tcpConnect({ host, port }, () => {
-          socket.off('error', reject);
-          socket.setNoDelay(true);
-          socket.write(greeting);
-          resolve(socket);
-        });
+        const reader = newReader();
+        const socket: Socket = tcpConnect(
+          {
+            host,
+            port,
+            onread: {
+              buffer: () => reader.target(),
+              callback: (n) => {
+                try {
+                  reader.wrote(n);
+                } catch (error) {
+                  socket.destroy(error as Error);
+                }
+                return true;
+              },
+            },
+          },
+          () => {
+            socket.off('error', reject);
+            // Until the mesh opens (and listens for real), an error must not go unhandled.
+            socket.on('error', () => undefined);
+            socket.setNoDelay(true);
+            socket.write(greeting);
+            resolve(socket);
+          },
+        );
         socket.once('error', reject);
       });
     } catch (error) {
@@ -173,74 +208,92 @@ async function dial(address: string, greeting: Buffer, deadline: number): Promis
   }
 }
 
-function openMesh(ctx: TransportContext, sockets: (Socket | undefined)[]): Transport {
-  let closing = false;
-  let unflushed = 0;
-  let flushed: (() => void)[] = [];
-  const wrote = () => {
-    if (--unflushed > 0) return;
-    const waiters = flushed;
-    flushed = [];
-    for (const resolve of waiters) resolve();
-  };
-  const said = new Set<number>();
-  sockets.forEach((socket, peer) => {
-    if (!socket) return;
-    const reader = new FrameReader((frame) => {
-      if (frame.kind === FrameKind.bye) said.add(peer);
-      ctx.events.onFrame(frame);
-    });
-    const lost = (reason: string) => {
-      if (closing || said.has(peer)) return;
-      said.add(peer);
-      ctx.events.onPeerLost(peer, reason);
-    };
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
-    socket.on('error', (error) => lost(`TCP connection error: ${error.message}`));
-    socket.on('close', () => lost('TCP connection closed'));
-    const rest = pendingRest.get(socket);
-    if (rest?.length) reader.push(rest);
-    socket.resume();
-  });
+/** The connections of one group: frames in, frames out, and who left or was lost. */
+class Mesh {
+  private closing = false;
+  /** Peers that said `bye` or were already reported lost. */
+  private readonly said = new Set<number>();
+  private unflushed = 0;
+  private flushed: (() => void)[] = [];
 
-  return {
-    name: 'tcp',
-    maxPayload: TCP_MAX_PAYLOAD,
-    send(to: number, frame: Frame) {
-      const socket = sockets[to];
-      if (!socket || socket.destroyed) return;
-      socket.cork();
-      socket.write(encodeHeader(frame));
-      if (frame.payload.byteLength > 0) {
-        unflushed++;
-        // The callback runs once the bytes are handed to the kernel (or the socket failed).
-        socket.write(frame.payload, wrote);
-      }
-      socket.uncork();
-    },
-    settled() {
-      return unflushed === 0 ? Promise.resolve() : new Promise((resolve) => flushed.push(resolve));
-    },
-    async close() {
-      closing = true;
-      await Promise.all(
-        sockets.map(
-          (socket) =>
-            socket &&
-            new Promise<void>((resolve) => {
-              if (socket.destroyed) return resolve();
-              const timer = setTimeout(() => {
-                socket.destroy();
-                resolve();
-              }, 2000);
-              socket.once('close', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              socket.end();
-            }),
-        ),
-      );
-    },
-  };
+  constructor(private readonly ctx: TransportContext) {}
+
+  reader(peer: number): FrameReader {
+    return new FrameReader({
+      onFrame: (frame) => {
+        if (frame.kind === FrameKind.bye) this.said.add(peer);
+        this.ctx.events.onFrame(frame);
+      },
+      sinkFor: this.ctx.events.sinkFor && ((head, length) => this.ctx.events.sinkFor!(head, length)),
+    });
+  }
+
+  private lost(peer: number, reason: string): void {
+    if (this.closing || this.said.has(peer)) return;
+    this.said.add(peer);
+    this.ctx.events.onPeerLost(peer, reason);
+  }
+
+  open(receivers: (Socket | undefined)[], senders: (Socket | undefined)[]): Transport {
+    receivers.forEach((socket, peer) => {
+      if (!socket) return;
+      if (socket.destroyed) this.lost(peer, 'TCP connection closed while connecting');
+      socket.on('error', (error) => this.lost(peer, `TCP connection error: ${error.message}`));
+      socket.on('close', () => this.lost(peer, 'TCP connection closed'));
+    });
+    senders.forEach((socket, peer) => {
+      if (!socket) return;
+      const later = (reason: string) =>
+        setTimeout(() => this.lost(peer, reason), SEND_CLOSE_GRACE_MS).unref();
+      socket.on('error', (error) => later(`TCP connection error: ${error.message}`));
+      socket.on('close', () => later('TCP connection closed'));
+      // Nothing more comes this way, but reading is how the close is noticed.
+      socket.on('data', () => undefined);
+    });
+    const wrote = () => {
+      if (--this.unflushed > 0) return;
+      const waiters = this.flushed;
+      this.flushed = [];
+      for (const resolve of waiters) resolve();
+    };
+    const all = [...receivers, ...senders].filter((s): s is Socket => s !== undefined);
+    return {
+      name: 'tcp',
+      maxPayload: TCP_MAX_PAYLOAD,
+      send: (to: number, frame: Frame) => {
+        const socket = senders[to];
+        if (!socket || socket.destroyed) return;
+        socket.cork();
+        socket.write(encodeHeader(frame));
+        if (frame.payload.byteLength > 0) {
+          this.unflushed++;
+          // The callback runs once the bytes are handed to the kernel (or the socket failed).
+          socket.write(frame.payload, wrote);
+        }
+        socket.uncork();
+      },
+      settled: () =>
+        this.unflushed === 0 ? Promise.resolve() : new Promise((resolve) => this.flushed.push(resolve)),
+      close: async () => {
+        this.closing = true;
+        await Promise.all(
+          all.map(
+            (socket) =>
+              new Promise<void>((resolve) => {
+                if (socket.destroyed) return resolve();
+                const timer = setTimeout(() => {
+                  socket.destroy();
+                  resolve();
+                }, 2000);
+                socket.once('close', () => {
+                  clearTimeout(timer);
+                  resolve();
+                });
+                socket.end();
+              }),
+          ),
+        );
+      },
+    };
+  }
 }

@@ -104,6 +104,22 @@ export interface Frame {
   payload: Uint8Array;
   /** Set by transports that recycle receive buffers: call once the payload is no longer needed. */
   release?: () => void;
+  /** The payload already went to the sink its receiver offered (see `PayloadSink`); `payload` is empty. */
+  sunk?: boolean;
+}
+
+/**
+ * Where a receiver wants a payload to go as it arrives, instead of in one frame buffer: a
+ * transport that streams (TCP) hands it the payload in pieces, in order, each a whole number of
+ * elements aligned to `elementBytes`, valid only during the call.
+ */
+export interface PayloadSink {
+  readonly elementBytes: number;
+  /** The payload length this sink expects; a frame of another length is not streamed to it. */
+  readonly byteLength: number;
+  accept(part: Uint8Array): void;
+  /** The wait it belongs to was abandoned (op failed): later pieces must be dropped. */
+  close(): void;
 }
 
 export const FrameKind = { data: 1, abort: 2, bye: 3 } as const;
@@ -142,6 +158,8 @@ export interface TransportEvents {
   onFrame(frame: Frame): void;
   /** The link to `rank` failed (socket closed or errored). */
   onPeerLost(rank: number, reason: string): void;
+  /** Streaming transports ask this when a frame's header arrives: where its payload should go. */
+  sinkFor?(head: Frame, length: number): PayloadSink | undefined;
 }
 
 /** What a transport needs to start: the group's identity plus rendezvous data. */
