@@ -52,30 +52,44 @@ function remoteStorage(uri: string): Storage {
   return storage;
 }
 
+/** Experiment folders (path and token) this process has seen: one token read per experiment. */
+const seen = new Set<string>();
+
 /** True when this process sees the local experiment folder the driver wrote the token into. */
 function seesFolder(info: TrialStorageInfo): boolean {
   if (info.remote || !info.token) return false;
+  const key = `${info.experimentPath}\u0000${info.token}`;
+  if (seen.has(key)) return true;
   try {
-    return readFileSync(join(info.experimentPath, STORAGE_TOKEN_FILE), 'utf8') === info.token;
+    if (readFileSync(join(info.experimentPath, STORAGE_TOKEN_FILE), 'utf8') !== info.token) return false;
   } catch {
     return false;
   }
+  seen.add(key);
+  return true;
 }
 
 /** The trial process's side: store the trainable's checkpoints, fetch one to resume from. */
 export class TrialCheckpoints {
-  private readonly reach: 'remote' | 'folder' | 'objectStore';
+  /** Found out on first use: most trials of a sweep never store or fetch a checkpoint. */
+  private reachFound: 'remote' | 'folder' | 'objectStore' | undefined;
   /** Refs handed to the driver: kept alive until it has fetched them (the trial's end). */
   private readonly handed: ObjectRef[] = [];
   private readonly temps: string[] = [];
 
   constructor(
     private readonly info: TrialStorageInfo | undefined,
-    transfer: CheckpointTransfer,
-  ) {
-    if (transfer === 'objectStore' || !info) this.reach = 'objectStore';
-    else if (info.remote) this.reach = 'remote';
-    else this.reach = seesFolder(info) ? 'folder' : 'objectStore';
+    private readonly transfer: CheckpointTransfer,
+  ) {}
+
+  private get reach(): 'remote' | 'folder' | 'objectStore' {
+    if (this.reachFound === undefined) {
+      const info = this.info;
+      if (this.transfer === 'objectStore' || !info) this.reachFound = 'objectStore';
+      else if (info.remote) this.reachFound = 'remote';
+      else this.reachFound = seesFolder(info) ? 'folder' : 'objectStore';
+    }
+    return this.reachFound;
   }
 
   /** Put the trainable's checkpoint folder into the experiment at `path` (or hand its files over). */
@@ -112,6 +126,7 @@ export class TrialCheckpoints {
   /** The trial is over: drop handed-over files and temporary copies. */
   async close(): Promise<void> {
     this.handed.length = 0;
+    if (this.temps.length === 0) return;
     await Promise.all(this.temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   }
 }

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, clusterStatus, get, kill, type ObjectRef, put, RuntimeStateError } from '@manta/core';
+import {
+  ConfigError,
+  clusterStatus,
+  get,
+  kill,
+  type ObjectRef,
+  put,
+  RuntimeStateError,
+  TaskError,
+} from '@manta/core';
 import { currentRuntime, encode, serve } from '@manta/core/internal';
 import {
   ReportReply,
@@ -12,6 +21,7 @@ import {
   type TrialExit,
   type TrialSink,
 } from '../executor/index.ts';
+import type { TrialMetrics } from '../search/index.ts';
 import { type CheckpointTransfer, type PackedDir, packDir, unpackDir } from './checkpoint_transfer.ts';
 import {
   type CheckpointHandoff,
@@ -60,6 +70,8 @@ interface LiveTrial {
   waiting: boolean;
   /** Checkpoint files sent to the trial (kept alive until the trial ends). */
   readonly sent: ObjectRef[];
+  /** The trials run in the same call as this one (startBatch). */
+  batch: LiveTrial[] | undefined;
 }
 
 interface IdleActor {
@@ -233,8 +245,7 @@ export class ActorTrialExecutor implements TrialExecutor {
     void kill(idle.handle).catch(() => {});
   }
 
-  async start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit> {
-    this.listen();
+  private register(request: StartTrialRequest, sink: TrialSink): LiveTrial {
     const live: LiveTrial = {
       token: `${this.id}.${++this.starts}`,
       sink,
@@ -244,8 +255,53 @@ export class ActorTrialExecutor implements TrialExecutor {
       failure: undefined,
       waiting: false,
       sent: [],
+      batch: undefined,
     };
     this.live.set(request.trialId, live);
+    return live;
+  }
+
+  private common() {
+    return {
+      trainable: trainableMeta(this.trainable).descriptor!,
+      subject: this.subject,
+      reuseInstances: this.options.reuseInstances,
+      replyTimeoutMs: this.options.replyTimeoutMs,
+      checkpointTransfer: this.options.checkpointTransfer,
+    };
+  }
+
+  /** The trial's code has ended with `kind`: take the results it had not sent yet, then say how it ended. */
+  private async settle(
+    request: StartTrialRequest,
+    live: LiveTrial,
+    kind: 'finished' | 'stopped',
+    results: readonly TrialMetrics[],
+  ): Promise<TrialExit> {
+    for (const metrics of results) {
+      if (live.failure !== undefined) break;
+      try {
+        if ((await live.sink.report(request.trialId, { metrics })) !== ReportReply.Continue) break;
+      } catch (error) {
+        live.failure ??= error;
+      }
+    }
+    if (live.failure !== undefined) return { kind: 'errored', error: live.failure };
+    return { kind: live.stopping ? 'stopped' : kind };
+  }
+
+  /** The call running the trial failed (its process died, or the trial threw). */
+  private failed(live: LiveTrial, error: unknown): TrialExit {
+    live.waiting = false;
+    if (live.failure !== undefined) return { kind: 'errored', error: live.failure };
+    // A trial that was being stopped may be killed on the way: that is a stop, not a failure.
+    if (live.stopping) return { kind: 'stopped' };
+    return { kind: 'errored', error };
+  }
+
+  async start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit> {
+    this.listen();
+    const live = this.register(request, sink);
     let handle: TrialRunnerHandle | undefined;
     try {
       handle = await this.acquire(live);
@@ -254,13 +310,9 @@ export class ActorTrialExecutor implements TrialExecutor {
       // The runtime's get: no option parsing per trial (init() was checked by listen()).
       const { kind, results } = await currentRuntime()!.get(
         handle.run.remote({
-          trainable: trainableMeta(this.trainable).descriptor!,
+          ...this.common(),
           request,
-          subject: this.subject,
           token: live.token,
-          reuseInstances: this.options.reuseInstances,
-          replyTimeoutMs: this.options.replyTimeoutMs,
-          checkpointTransfer: this.options.checkpointTransfer,
           checkpointPath: sink.nextCheckpointPath?.(request.trialId),
         }),
       );
@@ -270,26 +322,78 @@ export class ActorTrialExecutor implements TrialExecutor {
       handle = undefined;
       this.release(reusable);
       // Results the trial streamed but had not sent yet: taken in order, before the exit.
-      for (const metrics of results) {
-        if (live.failure !== undefined) break;
-        try {
-          if ((await sink.report(request.trialId, { metrics })) !== ReportReply.Continue) break;
-        } catch (error) {
-          live.failure ??= error;
-        }
-      }
-      if (live.failure !== undefined) return { kind: 'errored', error: live.failure };
-      return { kind: live.stopping ? 'stopped' : kind };
+      return await this.settle(request, live, kind, results);
     } catch (error) {
-      live.waiting = false;
-      if (live.failure !== undefined) return { kind: 'errored', error: live.failure };
-      // A trial that was being stopped may be killed on the way: that is a stop, not a failure.
-      if (live.stopping) return { kind: 'stopped' };
-      return { kind: 'errored', error };
+      return this.failed(live, error);
     } finally {
       clearTimeout(live.killTimer);
       if (handle) await kill(handle).catch(() => {});
       if (this.live.get(request.trialId) === live) this.live.delete(request.trialId);
+    }
+  }
+
+  /** Short streamed trials per call at most (reuseActors only: the batch runs in one process). */
+  get maxBatch(): number {
+    return this.options.reuseActors ? 8 : 1;
+  }
+
+  /**
+   * Runs the trials one after the other in one trial process, with one call: a sweep of short
+   * trials then costs one message each way per batch, not per trial. Each trial still has its
+   * own token and exit; the exits come when the batch ends.
+   */
+  startBatch(requests: readonly StartTrialRequest[], sink: TrialSink): Promise<TrialExit>[] {
+    this.listen();
+    const lives = requests.map((request) => this.register(request, sink));
+    for (const live of lives) live.batch = lives;
+    const exits = this.runBatch(requests, lives);
+    return requests.map((_, i) => exits.then((all) => all[i]));
+  }
+
+  private async runBatch(requests: readonly StartTrialRequest[], lives: LiveTrial[]): Promise<TrialExit[]> {
+    let handle: TrialRunnerHandle | undefined;
+    try {
+      handle = await this.acquire(lives[0]);
+      for (const live of lives) live.handle = handle;
+      if (lives.every((l) => l.stopping)) this.scheduleKill(lives[0]);
+      const outcomes = await currentRuntime()!.get(
+        handle.runBatch.remote({
+          ...this.common(),
+          trials: requests.map((request, i) => ({
+            request,
+            token: lives[i].token,
+            checkpointPath: lives[i].sink.nextCheckpointPath?.(request.trialId),
+          })),
+        }),
+      );
+      for (const live of lives) {
+        clearTimeout(live.killTimer);
+        live.waiting = false;
+      }
+      const reusable = handle;
+      handle = undefined;
+      this.release(reusable);
+      const exits: TrialExit[] = [];
+      for (let i = 0; i < requests.length; i++) {
+        const outcome = outcomes[i];
+        if (outcome?.kind === 'errored') {
+          const { name, message, stack } = outcome.error;
+          exits.push(this.failed(lives[i], new TaskError('runBatch', name, message, stack)));
+        } else if (outcome) {
+          exits.push(await this.settle(requests[i], lives[i], outcome.kind, outcome.results));
+        } else {
+          exits.push(this.failed(lives[i], new Error('the trial process did not run this trial')));
+        }
+      }
+      return exits;
+    } catch (error) {
+      return lives.map((live) => this.failed(live, error));
+    } finally {
+      for (const live of lives) clearTimeout(live.killTimer);
+      if (handle) await kill(handle).catch(() => {});
+      requests.forEach((request, i) => {
+        if (this.live.get(request.trialId) === lives[i]) this.live.delete(request.trialId);
+      });
     }
   }
 
@@ -303,6 +407,8 @@ export class ActorTrialExecutor implements TrialExecutor {
     const live = this.live.get(trialId);
     if (!live) return;
     live.stopping = true;
+    // A batch's process runs other trials too: it is killed only once all of them are stopping.
+    if (live.batch && !live.batch.every((l) => l.stopping)) return;
     this.scheduleKill(live);
   }
 

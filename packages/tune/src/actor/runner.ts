@@ -47,6 +47,16 @@ export interface RunTrialResult {
   readonly results: TrialMetrics[];
 }
 
+/** Several short trials in one call: each has its own request, token and first checkpoint path. */
+export interface RunTrialBatchArgs extends Omit<RunTrialArgs, 'request' | 'token' | 'checkpointPath'> {
+  readonly trials: readonly Pick<RunTrialArgs, 'request' | 'token' | 'checkpointPath'>[];
+}
+
+/** One trial of a batch: its result, or the error it ended with (name, message, remote stack). */
+export type BatchTrialOutcome =
+  | RunTrialResult
+  | { readonly kind: 'errored'; readonly error: { name: string; message: string; stack?: string } };
+
 /** Streamed results per message at most (keeps messages small). */
 const BATCH = 256;
 
@@ -167,6 +177,21 @@ class TrialRunnerImpl {
       if (scheduled) clearImmediate(scheduled);
       await checkpoints.close();
     }
+  }
+
+  /** Runs the trials one after the other; one trial's error does not end the others. */
+  async runBatch(args: RunTrialBatchArgs): Promise<BatchTrialOutcome[]> {
+    const { trials, ...common } = args;
+    const outcomes: BatchTrialOutcome[] = [];
+    for (const trial of trials) {
+      try {
+        outcomes.push(await this.run({ ...common, ...trial }));
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        outcomes.push({ kind: 'errored', error: { name: e.name, message: e.message, stack: e.stack } });
+      }
+    }
+    return outcomes;
   }
 
   async shutdown(): Promise<void> {

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,11 +73,23 @@ export class LocalTrialExecutor implements TrialExecutor {
   ): Promise<TrialExit> {
     let ended = false;
     const { trialId } = request;
+    let dirMade = false;
     const session: TrialSession = {
       trialId,
       trialName: request.trialName,
       experimentName: request.experimentName,
-      trialDir: request.trialDir,
+      // Made on first use: a trial process may get the path of a folder not made yet.
+      get trialDir() {
+        if (!dirMade) {
+          dirMade = true;
+          try {
+            mkdirSync(request.trialDir, { recursive: true });
+          } catch {
+            // not ours to make (another machine's path): the trainable finds out if it writes
+          }
+        }
+        return request.trialDir;
+      },
       iteration: request.iteration,
       checkpoint: request.checkpoint,
       report: async (metrics, options) => {

@@ -107,6 +107,13 @@ export interface TrialExecutor {
    */
   readonly remoteTrials?: boolean;
   start(request: StartTrialRequest, sink: TrialSink): Promise<TrialExit>;
+  /** How many short streamed trials `startBatch` takes at most (absent or 1: no batches). */
+  readonly maxBatch?: number;
+  /**
+   * Start trials that run one after the other in one concurrency slot (short trials that stream
+   * their results); one exit per request, in order.
+   */
+  startBatch?(requests: readonly StartTrialRequest[], sink: TrialSink): Promise<TrialExit>[];
   /** Ask a running trial to end at its next report or step (interruption, time budget). */
   stop(trialId: string): void;
   shutdown(): Promise<void>;

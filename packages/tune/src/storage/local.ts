@@ -1,4 +1,3 @@
-import { appendFile as appendFileCb, rename as renameCb, writeFile as writeFileCb } from 'node:fs';
 import {
   appendFile,
   copyFile,
@@ -11,6 +10,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { type IoOp, ioThread } from './io_thread.ts';
 import { CHECKPOINT_MARKER, type FileWrite, type TuneStorage } from './types.ts';
 
 /** Copy a directory tree (fs.cp is several times slower for small checkpoint folders). */
@@ -45,7 +45,7 @@ export class LocalTuneStorage implements TuneStorage {
   private ensureDir(dir: string): Promise<unknown> {
     let made = this.made.get(dir);
     if (!made) {
-      made = mkdir(dir, { recursive: true });
+      made = ioThread.run([{ kind: 'mkdir', path: dir }]);
       made.catch(() => this.made.delete(dir));
       this.made.set(dir, made);
     }
@@ -61,36 +61,34 @@ export class LocalTuneStorage implements TuneStorage {
   }
 
   /**
-   * Many small writes at once, with callback-style fs calls run in parallel on the thread pool:
-   * a batch of trial files costs the driver's thread little (no FileHandle promise chains).
+   * Many small writes at once, on the file writing thread (see io_thread.ts): the folders they
+   * need first, then one op per file (writes to one file keep their order).
    */
   async writeBatch(ops: readonly FileWrite[]): Promise<void> {
-    const dirs = new Set(ops.map((op) => dirname(this.abs(op.path))));
-    await Promise.all([...dirs].map((dir) => this.ensureDir(dir)));
-    // Writes to one file keep their order: each file's ops are joined into one.
+    const batch: IoOp[] = [];
+    const earlier: Promise<unknown>[] = [];
+    for (const dir of new Set(ops.map((op) => dirname(this.abs(op.path))))) {
+      const made = this.made.get(dir);
+      if (made) earlier.push(made);
+      else batch.push({ kind: 'mkdir', path: dir });
+    }
     const byFile = new Map<string, { text: string; append: boolean }>();
     for (const op of ops) {
       const prev = byFile.get(op.path);
       if (prev && op.append) prev.text += op.text;
       else byFile.set(op.path, { text: op.text, append: op.append });
     }
-    await Promise.all(
-      [...byFile].map(
-        ([path, op]) =>
-          new Promise<void>((done, fail) => {
-            const target = this.abs(path);
-            if (op.append) {
-              appendFileCb(target, op.text, (e) => (e ? fail(e) : done()));
-              return;
-            }
-            const temp = `${target}.tmp-${process.pid}-${tempCounter++}`;
-            writeFileCb(temp, op.text, (e) => {
-              if (e) fail(e);
-              else renameCb(temp, target, (e2) => (e2 ? fail(e2) : done()));
-            });
-          }),
-      ),
-    );
+    for (const [path, op] of byFile)
+      batch.push({ kind: op.append ? 'append' : 'write', path: this.abs(path), text: op.text });
+    // The thread runs messages in order, so folders asked for earlier exist before these writes.
+    const run = ioThread.run(batch);
+    for (const op of batch) {
+      if (op.kind !== 'mkdir') break;
+      const made = run.catch(() => undefined);
+      this.made.set(op.path, made);
+      run.catch(() => this.made.delete(op.path));
+    }
+    await Promise.all([run, ...earlier]);
   }
 
   async appendText(relPath: string, text: string): Promise<void> {
@@ -140,6 +138,10 @@ export class LocalTuneStorage implements TuneStorage {
   }
 
   async localCheckpointDir(relPath: string): Promise<string> {
+    return this.abs(relPath);
+  }
+
+  localTrialPath(relPath: string): string {
     return this.abs(relPath);
   }
 

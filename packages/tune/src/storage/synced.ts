@@ -147,6 +147,10 @@ export class SyncedTuneStorage implements TuneStorage {
     return this.local.localTrialDir(relPath);
   }
 
+  localTrialPath(relPath: string): string {
+    return this.local.localTrialPath(relPath);
+  }
+
   async remove(relPath: string): Promise<void> {
     this.remoteOnly.delete(relPath);
     await this.local.remove(relPath);

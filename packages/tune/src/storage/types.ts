@@ -24,6 +24,11 @@ export interface TuneStorage {
   localCheckpointDir(relPath: string): Promise<string>;
   /** A local path for a trial's working folder (created). */
   localTrialDir(relPath: string): Promise<string>;
+  /**
+   * The same path, not created: for trials in other processes, which make the folder when
+   * they use it (so a sweep of short trials costs the driver no folder of its own per trial).
+   */
+  localTrialPath?(relPath: string): string;
   remove(relPath: string): Promise<void>;
   /**
    * Take note of a checkpoint a trial process wrote straight into the experiment (remote

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TuneInterruptedError } from '../errors/index.ts';
 import {
   ReportReply,
+  type StartTrialRequest,
   type TrialExecutor,
   type TrialExit,
   type TrialReport,
@@ -42,6 +43,9 @@ export interface ControllerResume {
   readonly trials: TrialRecord[];
 }
 
+/** Trials shorter than this (ms) are started in batches where the executor can (batchSize). */
+const SHORT_TRIAL_MS = 10;
+
 const FINISHED: ReadonlySet<string> = new Set([TrialStatus.Terminated, TrialStatus.Error]);
 
 function errorInfo(error: unknown): TrialErrorInfo {
@@ -73,6 +77,10 @@ export class TuneController {
   /** PENDING and PAUSED trials (the ones that may start), so filling a slot never scans every trial. */
   private readonly waiting = new Map<string, TrialRecord>();
   private pendingCount = 0;
+  /** Concurrency slots in use: a slot runs one trial, or a batch of short ones in turn. */
+  private busySlots = 0;
+  /** Recent wall time per trial (ms, moving average), to tell short trials. */
+  private trialMs: number | undefined;
   /** Trial folders being made ahead of the trial's start. */
   private readonly trialDirs = new Map<string, Promise<string>>();
 
@@ -178,18 +186,20 @@ export class TuneController {
   // ---- starting trials -------------------------------------------------------------------
 
   private async fillSlots(): Promise<void> {
-    while (
-      this.running.size < this.settings.maxConcurrentTrials &&
-      !this.interrupted &&
-      !this.budgetExpired
-    ) {
+    while (this.busySlots < this.settings.maxConcurrentTrials && !this.interrupted && !this.budgetExpired) {
       await this.topUpPending();
-      const candidates = [...this.waiting.values()].filter((t) => !this.running.has(t.trialId));
-      if (candidates.length === 0) return;
-      const chosen = this.scheduler.chooseTrialToRun(candidates.map((t) => viewOf(t)));
-      const trial = chosen && this.byId.get(chosen.trialId);
-      if (!trial || !candidates.includes(trial)) return;
-      await this.startTrial(trial);
+      let candidates = [...this.waiting.values()].filter((t) => !this.running.has(t.trialId));
+      const size = this.batchSize(candidates.length);
+      const batch: TrialRecord[] = [];
+      while (batch.length < size && candidates.length > 0) {
+        const chosen = this.scheduler.chooseTrialToRun(candidates.map((t) => viewOf(t)));
+        const trial = chosen && this.byId.get(chosen.trialId);
+        if (!trial || !candidates.includes(trial)) break;
+        batch.push(trial);
+        candidates = candidates.filter((t) => t !== trial);
+      }
+      if (batch.length === 0) return;
+      await this.startTrials(batch);
     }
   }
 
@@ -250,14 +260,17 @@ export class TuneController {
   private trialDir(trial: TrialRecord): Promise<string> {
     let dir = this.trialDirs.get(trial.trialId);
     if (!dir) {
-      dir = this.storage.localTrialDir(trial.dirName);
+      // Trials in other processes make their folder when they use it (see executor/local.ts).
+      const path = this.executor.remoteTrials ? this.storage.localTrialPath?.(trial.dirName) : undefined;
+      dir = path !== undefined ? Promise.resolve(path) : this.storage.localTrialDir(trial.dirName);
       dir.catch(() => this.trialDirs.delete(trial.trialId));
       this.trialDirs.set(trial.trialId, dir);
     }
     return dir;
   }
 
-  private async startTrial(trial: TrialRecord): Promise<void> {
+  /** Marks the trial RUNNING and builds what the executor needs to start it. */
+  private async prepareStart(trial: TrialRecord): Promise<StartTrialRequest> {
     this.setStatus(trial, TrialStatus.Running);
     const usable =
       trial.checkpoint !== undefined && (await this.storage.isCheckpointComplete(trial.checkpoint));
@@ -277,13 +290,24 @@ export class TuneController {
           : undefined,
       checkpointPath: usable ? trial.checkpoint : undefined,
       storage: await this.storageInfo(),
-      decisionsPerResult: this.scheduler.alwaysContinues !== true || this.settings.stop !== undefined,
+      decisionsPerResult: !this.streamed(),
       iteration: trial.iteration,
       checkpointFrequency: this.settings.checkpointFrequency,
       checkpointAtEnd: this.settings.checkpointAtEnd,
     };
     this.lastReportAt.set(trial.trialId, Date.now());
-    const sink: TrialSink = {
+    return request;
+  }
+
+  /** Every result is answered CONTINUE (FIFO, no stop criteria): trials may stream results. */
+  private streamed(): boolean {
+    return this.scheduler.alwaysContinues === true && this.settings.stop === undefined;
+  }
+
+  private sinkInstance: TrialSink | undefined;
+
+  private sink(): TrialSink {
+    this.sinkInstance ??= {
       report: (id, report) => this.onReport(id, report),
       checkpoint: async (id, checkpoint) => {
         const t = this.byId.get(id);
@@ -297,16 +321,55 @@ export class TuneController {
       },
       localCheckpoint: (path) => this.storage.localCheckpointDir(path),
     };
-    const done = this.executor
-      .start(request, sink)
-      .catch((error: unknown): TrialExit => ({ kind: 'errored', error }))
-      .then((exit) => this.onExit(trial, exit))
-      .catch((error: unknown) => this.onExit(trial, { kind: 'errored', error }))
-      .finally(() => {
-        this.running.delete(trial.trialId);
-        this.wake();
-      });
-    this.running.set(trial.trialId, done);
+    return this.sinkInstance;
+  }
+
+  /**
+   * How many trials the next free slot takes: one, or for short streamed trials a batch that
+   * runs one after the other in one trial process (the executor's startBatch), so that a sweep
+   * of trials much shorter than a message round trip is not paced by messages.
+   */
+  private batchSize(candidates: number): number {
+    const max = this.executor.maxBatch ?? 1;
+    if (max <= 1 || !this.executor.startBatch || !this.streamed()) return 1;
+    if (this.trialMs === undefined || this.trialMs > SHORT_TRIAL_MS) return 1;
+    const free = Math.max(1, this.settings.maxConcurrentTrials - this.busySlots);
+    return Math.max(1, Math.min(max, Math.floor(candidates / free)));
+  }
+
+  /** Starts the trials in one concurrency slot (several: one after the other, see batchSize). */
+  private async startTrials(trials: TrialRecord[]): Promise<void> {
+    const requests: StartTrialRequest[] = [];
+    for (const trial of trials) requests.push(await this.prepareStart(trial));
+    const sink = this.sink();
+    let exits: Promise<TrialExit>[];
+    try {
+      exits =
+        requests.length > 1 && this.executor.startBatch
+          ? this.executor.startBatch(requests, sink)
+          : [this.executor.start(requests[0], sink)];
+    } catch (error) {
+      exits = requests.map(() => Promise.reject(error));
+    }
+    const started = performance.now();
+    this.busySlots += 1;
+    let left = trials.length;
+    trials.forEach((trial, i) => {
+      const done = exits[i]
+        .catch((error: unknown): TrialExit => ({ kind: 'errored', error }))
+        .then((exit) => this.onExit(trial, exit))
+        .catch((error: unknown) => this.onExit(trial, { kind: 'errored', error }))
+        .finally(() => {
+          this.running.delete(trial.trialId);
+          if (--left === 0) {
+            this.busySlots -= 1;
+            const perTrial = (performance.now() - started) / trials.length;
+            this.trialMs = this.trialMs === undefined ? perTrial : 0.8 * this.trialMs + 0.2 * perTrial;
+          }
+          this.wake();
+        });
+      this.running.set(trial.trialId, done);
+    });
     this.changed();
   }
 
@@ -339,6 +402,7 @@ export class TuneController {
     trial.lastResult = result;
     trial.history.push(result);
     this.files.appendResult(trial, result);
+    this.reporter?.result?.(trial, result);
     if (trial.status !== TrialStatus.Running) return ReportReply.Stop;
     this.searcher.onTrialResult(trialId, result);
     const byCriteria = this.meetsStop(trialId, result);
@@ -534,11 +598,32 @@ export class TuneController {
   }
 
   private persist(): void {
-    this.writer.save(() => this.state());
+    this.writer.save(() => this.stateText());
+  }
+
+  /** JSON of trials that are over (they no longer change), so a big sweep's state is cheap to write. */
+  private readonly finishedJson = new WeakMap<TrialRecord, { key: string; text: string }>();
+
+  /** The experiment state's JSON, as JSON.stringify(this.state()) gives it. */
+  private stateText(): string {
+    const state = this.state([]);
+    const parts = this.trials.map((t) => {
+      if (!FINISHED.has(t.status) || this.running.has(t.trialId)) return JSON.stringify(toData(t));
+      // What could still change about a finished trial, in case it does.
+      const key = `${t.status}|${t.iteration}|${t.checkpoint}|${t.checkpoints.length}|${t.numFailures}|${t.lastResult === undefined}`;
+      const cached = this.finishedJson.get(t);
+      if (cached?.key === key) return cached.text;
+      const text = JSON.stringify(toData(t));
+      this.finishedJson.set(t, { key, text });
+      return text;
+    });
+    const head = JSON.stringify(state);
+    // `trials` is the state's last key: splice the trials' JSON into its empty array.
+    return `${head.slice(0, -2)}${parts.join(',')}]}`;
   }
 
   /** The experiment state as it is now (built when the writer gets to it). */
-  private state(): ExperimentState {
+  private state(trials: TrialRecord[] = this.trials): ExperimentState {
     const s = this.settings;
     const state: ExperimentState = {
       version: 1,
@@ -569,7 +654,7 @@ export class TuneController {
       searcher: { name: this.searcher.name, state: this.searcher.save(), finished: this.searcherFinished },
       scheduler: { name: this.scheduler.name, state: this.scheduler.save() },
       trialCounter: this.trialCounter,
-      trials: this.trials.map(toData),
+      trials: trials.map(toData),
     };
     return state;
   }

@@ -47,7 +47,7 @@ export interface ExperimentStateWriterOptions {
  * Each write holds the newest state, built when the write starts.
  */
 export class ExperimentStateWriter {
-  private next: (() => ExperimentState) | undefined;
+  private next: (() => ExperimentState | string) | undefined;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
@@ -65,8 +65,11 @@ export class ExperimentStateWriter {
     this.beforeWrite = options.beforeWrite;
   }
 
-  /** Ask for a write. `build` runs when the write starts (superseded snapshots are never built). */
-  save(build: () => ExperimentState): void {
+  /**
+   * Ask for a write. `build` runs when the write starts (superseded snapshots are never built);
+   * it may return the state's JSON text itself.
+   */
+  save(build: () => ExperimentState | string): void {
     this.next = build;
     this.schedule();
   }
@@ -91,11 +94,12 @@ export class ExperimentStateWriter {
     this.running = run;
   }
 
-  private async write(build: () => ExperimentState): Promise<void> {
+  private async write(build: () => ExperimentState | string): Promise<void> {
     const started = performance.now();
     this.lastStart = started;
     try {
-      const text = JSON.stringify(build());
+      const state = build();
+      const text = typeof state === 'string' ? state : JSON.stringify(state);
       await this.beforeWrite?.();
       await this.storage.writeText(EXPERIMENT_STATE_FILE, text);
     } catch (error) {

@@ -23,7 +23,10 @@ export interface ProgressSnapshot {
 
 /** Receives the experiment's state as it changes. */
 export interface ProgressReporter {
+  /** The experiment changed (cheap to call: the snapshot shares the controller's trial list). */
   update(snapshot: ProgressSnapshot): void;
+  /** A trial reported `result` (called before the update that follows it). */
+  result?(trial: ProgressTrial, result: TrialMetrics): void;
   /** Called once at the end of fit(). */
   finish(snapshot: ProgressSnapshot): void;
 }
@@ -85,7 +88,6 @@ export class CliReporter implements ProgressReporter {
   private readonly perResult: boolean;
   private lastPrint = 0;
   private drawnLines = 0;
-  private lastIterations = new Map<string, number>();
 
   constructor(options: CliReporterOptions = {}) {
     this.stream = options.stream ?? process.stderr;
@@ -94,7 +96,6 @@ export class CliReporter implements ProgressReporter {
   }
 
   update(snapshot: ProgressSnapshot): void {
-    if (this.perResult) this.printResults(snapshot);
     const now = Date.now();
     if (this.stream.isTTY) {
       if (now - this.lastPrint < 500) return;
@@ -106,13 +107,11 @@ export class CliReporter implements ProgressReporter {
     this.lastPrint = now;
   }
 
-  private printResults(snapshot: ProgressSnapshot): void {
-    for (const t of snapshot.trials) {
-      if ((this.lastIterations.get(t.trialName) ?? 0) >= t.iteration) continue;
-      this.lastIterations.set(t.trialName, t.iteration);
-      this.drawnLines = 0;
-      this.stream.write(`${t.trialName} iter ${t.iteration}: ${JSON.stringify(t.lastResult)}\n`);
-    }
+  /** Verbose 2: one line per result, as it comes (no scan over the trials). */
+  result(trial: ProgressTrial, result: TrialMetrics): void {
+    if (!this.perResult) return;
+    this.drawnLines = 0;
+    this.stream.write(`${trial.trialName} iter ${trial.iteration}: ${JSON.stringify(result)}\n`);
   }
 
   private redraw(text: string): void {
