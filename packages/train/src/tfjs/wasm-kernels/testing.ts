@@ -160,5 +160,25 @@ export function outSize(size: number, k: number, stride: number, pad: 'same' | '
   return pad === 'same' ? Math.ceil(size / stride) : Math.ceil((size - k + 1) / stride);
 }
 
+/** Conv2DBackpropFilter on wasm vs cpu for an NHWC input, a [kH, kW, inC, outC] filter and a square stride. */
+export function expectFilterGradSameAsCpu(
+  xShape: number[],
+  filterShape: number[],
+  stride: number,
+  pad: 'same' | 'valid',
+): void {
+  const dyShape = [
+    xShape[0],
+    outSize(xShape[1], filterShape[0], stride, pad),
+    outSize(xShape[2], filterShape[1], stride, pad),
+    filterShape[3],
+  ];
+  expectSameAsCpu(
+    tf.Conv2DBackpropFilter,
+    { x: { shape: xShape }, dy: { shape: dyShape } },
+    { strides: stride, pad, dataFormat: 'NHWC', filterShape },
+  );
+}
+
 export const describeCase = (c: ConvCase) =>
   `${c.batch}x${c.inH}x${c.inW}x${c.inC} k${c.kH}x${c.kW}->${c.outC} s${c.strides.join('x')} ${c.pad}`;
