@@ -9,6 +9,10 @@
  * Training and inference repetitions alternate, so that load from other processes falls on
  * both alike.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { get, init, shutdown } from '@manta/core';
 import { DataParallelTrainer, selectBackend } from '@manta/train';
 import * as tf from '@tensorflow/tfjs';
@@ -102,6 +106,8 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
   await selectBackend({ backend: 'wasm' });
   const plain: number[] = [];
   for (let i = 0; i < (ctx.quick ? 3 : 5); i++) plain.push((await mlpSteps(config)).samplesPerSecond);
+  const twoPlain: number[] = [];
+  for (let i = 0; i < (ctx.quick ? 1 : 3); i++) twoPlain.push(await concurrentPlainLoops(2, config));
   await init({ numCpus: 2, logToDriver: false });
   try {
     const fit = async (numWorkers: number) => {
@@ -142,6 +148,16 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
       params,
     });
     ctx.emit({
+      name: 'plain_2_processes',
+      unit: 'samples/s',
+      value: median(twoPlain),
+      baseline: { name: 'plain_tfjs_loop', value: median(plain) },
+      params: {
+        ...params,
+        note: 'two independent plain loops at once: the ceiling of 2-worker scaling here',
+      },
+    });
+    ctx.emit({
       name: 'allreduce_ms_per_step_2_workers',
       unit: 'ms',
       value: median(reduceMs),
@@ -153,4 +169,39 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
     await shutdown();
   }
   void get;
+}
+
+/**
+ * Samples/s of `count` plain loops (no Manta, no communication) running at once in separate
+ * processes, started together once all have loaded: what the machine itself gives parallel
+ * workers, so the 2-worker scaling figure can be read against it.
+ */
+async function concurrentPlainLoops(count: number, config: object): Promise<number> {
+  const script = fileURLToPath(new URL('../peers/plain-mlp.ts', import.meta.url));
+  const peers = Array.from({ length: count }, () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, BENCH_MLP_CONFIG: JSON.stringify(config) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    return { proc, lines: createInterface({ input: proc.stdout! })[Symbol.asyncIterator]() };
+  });
+  try {
+    for (const peer of peers) {
+      const line = await peer.lines.next();
+      if (line.value !== 'ready') throw new Error(`plain loop peer did not start: ${line.value}`);
+    }
+    for (const peer of peers) peer.proc.stdin!.write('go\n');
+    const rates = await Promise.all(
+      peers.map(
+        async (peer) =>
+          (JSON.parse((await peer.lines.next()).value) as { samplesPerSecond: number }).samplesPerSecond,
+      ),
+    );
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    for (const peer of peers) {
+      peer.proc.stdin!.end();
+      if (peer.proc.exitCode === null) await once(peer.proc, 'exit');
+    }
+  }
 }
