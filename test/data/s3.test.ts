@@ -24,6 +24,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** s3:// goes through a client given the server's endpoint and keys as options, not the environment. */
+function useExplicitEndpointOptions(): void {
+  const { endpoint, region, accessKeyId, secretAccessKey } = server;
+  registerFileSystem('s3', () => new S3FileSystem({ endpoint, region, accessKeyId, secretAccessKey }));
+}
+
 const rows = (n: number) =>
   range(n, { blockRows: 250 }).map((r) => ({ id: r.id, name: `row-${r.id}`, x: (r.id as number) / 4 }));
 
@@ -49,16 +55,7 @@ describe('s3:// paths', () => {
   });
 
   it('reads fixed-size records with ranged GETs, one per block (explicit endpoint options)', async () => {
-    registerFileSystem(
-      's3',
-      () =>
-        new S3FileSystem({
-          endpoint: server.endpoint,
-          region: server.region,
-          accessKeyId: server.accessKeyId,
-          secretAccessKey: server.secretAccessKey,
-        }),
-    );
+    useExplicitEndpointOptions();
     const records = 500;
     const bytes = new Uint8Array(records * CIFAR10_RECORD_BYTES);
     for (let r = 0; r < records; r++) {
@@ -84,16 +81,7 @@ describe('s3:// paths', () => {
   });
 
   it('names the missing path in the error', async () => {
-    registerFileSystem(
-      's3',
-      () =>
-        new S3FileSystem({
-          endpoint: server.endpoint,
-          region: server.region,
-          accessKeyId: server.accessKeyId,
-          secretAccessKey: server.secretAccessKey,
-        }),
-    );
+    useExplicitEndpointOptions();
     const error = await readParquet('s3://data/nope/missing.parquet')
       .count()
       .catch((e) => e);
