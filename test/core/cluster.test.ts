@@ -86,6 +86,24 @@ describe('cluster - embedded cluster lifecycle and security', () => {
     }
   });
 
+  it('a driver that blocks its event loop past the node timeout does not lose its embedded node', async () => {
+    await init({ numCpus: 2, logToDriver: false });
+    try {
+      const counter = await Counter.remote();
+      expect(await get(counter.inc.remote(1))).toBe(1);
+      // A long synchronous computation in the driver (e.g. a plain tfjs loop on wasm) stalls the
+      // embedded head and node alike, longer than the head's 10 s node timeout.
+      const until = Date.now() + 11_500;
+      while (Date.now() < until);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // The node was never declared dead: its actor process (and its state) lived through it.
+      expect((await clusterStatus()).nodes.map((n) => n.alive)).toEqual([true]);
+      expect(await get(counter.inc.remote(1))).toBe(2);
+    } finally {
+      await shutdown();
+    }
+  }, 40_000);
+
   it('shutdown() stops every process it started and removes its temp folders', async () => {
     await init({ numCpus: 2, logToDriver: false });
     const cluster = embeddedCluster()!;

@@ -36,6 +36,9 @@ import { type BundleClaim, PlacementGroups } from './placement-groups.ts';
 import { Recovery } from './recovery.ts';
 import { type HeadState, type HeadStateStore, StateKeys } from './state-store.ts';
 
+/** How often the head looks for nodes whose heartbeats stopped. */
+const LIVENESS_CHECK_MS = 1000;
+
 export interface HeadOptions {
   /** What to do with a request no node can ever satisfy: fail it at once, or wait for a node. */
   infeasible?: 'fail' | 'wait';
@@ -70,6 +73,7 @@ export class Head {
   private readonly groups = new PlacementGroups();
   private readonly subscriptions: Subscription[] = [];
   private livenessTimer: NodeJS.Timeout | undefined;
+  private lastLivenessCheck = 0;
   private readonly infeasible: 'fail' | 'wait';
   private readonly nodeTimeoutMs: number;
   private readonly maxIdleWorkersPerNode: number;
@@ -174,7 +178,8 @@ export class Head {
         this.onGroupRemove(m.groupId, msg),
       ),
     );
-    this.livenessTimer = setInterval(() => this.checkLiveness(), 1000);
+    this.lastLivenessCheck = Date.now();
+    this.livenessTimer = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
     this.livenessTimer.unref();
     // Nodes that served an earlier head register again, reporting their workers.
     nc.publish(Subjects.headStarted, encode({ epoch: this.epoch }));
@@ -256,6 +261,16 @@ export class Head {
 
   private checkLiveness(): void {
     const now = Date.now();
+    const stalledMs = now - this.lastLivenessCheck - LIVENESS_CHECK_MS;
+    this.lastLivenessCheck = now;
+    if (stalledMs > LIVENESS_CHECK_MS) {
+      // This process's event loop was blocked (e.g. a long synchronous computation in the driver
+      // of an embedded cluster): heartbeats could not be read either, so silence over that span
+      // says nothing about the nodes. Start their clocks again rather than declare them dead.
+      this.log.warn({ stalledMs }, 'head event loop was blocked: node heartbeat clocks restarted');
+      for (const node of this.nodes.values()) if (node.alive) node.lastHeartbeat = now;
+      return;
+    }
     for (const node of this.nodes.values()) {
       if (node.alive && now - node.lastHeartbeat > this.nodeTimeoutMs) {
         this.log.warn({ nodeId: node.nodeId }, 'node missed heartbeats: marked dead');
