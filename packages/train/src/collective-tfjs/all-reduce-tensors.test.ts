@@ -9,7 +9,7 @@ import type { ReduceOpName, TensorReducer } from './types.ts';
  * A fake group of `n` in-process ranks: each allReduceMany call waits until every rank made its
  * matching call (by per-rank call count), then reduces element-wise in rank order.
  */
-function fakeGroups(n: number): (TensorReducer & { calls: number[][] })[] {
+function fakeGroups(n: number): (TensorReducer & { calls: number[][]; sent: unknown[][] })[] {
   const pending = new Map<
     number,
     { bufs: Float32Array[] | Int32Array[]; op: ReduceOpName; done: () => void }[]
@@ -17,14 +17,17 @@ function fakeGroups(n: number): (TensorReducer & { calls: number[][] })[] {
   return Array.from({ length: n }, (_, rank) => {
     let seq = 0;
     const calls: number[][] = [];
+    const sent: unknown[][] = [];
     return {
       worldSize: n,
       calls,
+      sent,
       allReduceMany<T extends Float32Array | Float64Array | Int32Array>(
         buffers: T[],
         op: ReduceOpName = 'sum',
       ): Promise<T[]> {
         calls.push(buffers.map((b) => b.length));
+        sent.push([...buffers]);
         const key = seq++;
         return new Promise((resolve) => {
           const list = pending.get(key) ?? [];
@@ -123,4 +126,35 @@ describe('collective-tfjs allReduceTensors', () => {
     }
     for (const g of grads) for (const t of Object.values(g)) expect(t.isDisposed).toBe(true);
   });
+
+  for (const backend of ['cpu', 'wasm']) {
+    it(`GradientAverager - ${backend}: repeated steps reuse host buffers only where tensors copy values, earlier results intact`, async () => {
+      await tf.setBackend(backend);
+      await tf.ready();
+      const groups = fakeGroups(2);
+      const averagers = groups.map((g) => new GradientAverager(g, { tf, disposeInputs: true }));
+      const step = (scale: number) =>
+        Promise.all(
+          averagers.map((a, r) =>
+            a.average({ w: tf.fill([4, 3], scale * (r + 1)), b: tf.fill([3], -scale * r) }),
+          ),
+        );
+      const first = await step(1);
+      const second = await step(10);
+      for (const out of first) {
+        expect(await out.w.data()).toEqual(new Float32Array(12).fill(1.5));
+        expect(await out.b.data()).toEqual(new Float32Array(3).fill(-0.5));
+      }
+      for (const out of second) {
+        expect(await out.w.data()).toEqual(new Float32Array(12).fill(15));
+        expect(await out.b.data()).toEqual(new Float32Array(3).fill(-5));
+      }
+      // One fused float32 bucket per step; wasm copies values into new tensors, so the buffer is
+      // reused, while the cpu backend keeps a reference to it and needs a fresh one each step.
+      const [call1, call2] = groups[0].sent;
+      expect(call1).toHaveLength(1);
+      expect(call2[0] === call1[0]).toBe(backend === 'wasm');
+      for (const out of [...first, ...second]) for (const t of Object.values(out)) t.dispose();
+    });
+  }
 });

@@ -4,7 +4,7 @@
  * transfer while the next bucket is being read, overlapping device reads with communication.
  * Resolves to NEW tensors in the same order; the inputs are left alone (the caller owns them).
  */
-import { loadTf, readHost, toTensor } from './host.ts';
+import { loadTf, readHost, readInto, tensorCopiesValues, toTensor } from './host.ts';
 import type {
   AllReduceTensorsOptions,
   HostArray,
@@ -46,16 +46,18 @@ export async function allReduceTensors(
   const bucketBytes = options.bucketBytes ?? DEFAULT_BUCKET_BYTES;
   const host = new Array<HostArray>(tensors.length);
   const inFlight: Promise<unknown>[] = [];
+  const staging = options.staging && tensorCopiesValues(tfjs) ? options.staging : undefined;
   let readError: unknown;
   try {
-    for (const members of planTensorBuckets(tensors, bucketBytes)) {
-      if (members.length > 1 && members.every((i) => tensors[i].dtype === 'float32')) {
+    for (const [bucket, members] of planTensorBuckets(tensors, bucketBytes).entries()) {
+      if (members.every((i) => tensors[i].dtype === 'float32')) {
         // Read straight into one flat buffer: the group sends a lone buffer as it is, where
         // separate ones would be copied into a fused buffer and back (two more copies).
-        const flat = new Float32Array(members.reduce((n, i) => n + tensors[i].size, 0));
+        const length = members.reduce((n, i) => n + tensors[i].size, 0);
+        const flat = staging ? staging.get(bucket, length) : new Float32Array(length);
         let at = 0;
         for (const i of members) {
-          flat.set((await tensors[i].data()) as Float32Array, at);
+          await readInto(tfjs, tensors[i], flat, at);
           host[i] = flat.subarray(at, at + tensors[i].size);
           at += tensors[i].size;
         }

@@ -6,9 +6,12 @@
  */
 import { allReduceTensors } from './all-reduce-tensors.ts';
 import { loadTf } from './host.ts';
+import { StagingBuffers } from './staging.ts';
 import type { GradientAveragerOptions, NamedTensorMap, Tensor, TensorReducer, TfLike } from './types.ts';
 
 export class GradientAverager {
+  private readonly staging = new StagingBuffers();
+
   constructor(
     private readonly group: TensorReducer,
     private readonly options: GradientAveragerOptions & { tf?: TfLike } = {},
@@ -22,6 +25,7 @@ export class GradientAverager {
     try {
       averaged = await allReduceTensors(this.group, tensors, 'mean', tf, {
         bucketBytes: this.options.bucketBytes,
+        staging: this.staging,
       });
     } finally {
       if (this.options.disposeInputs) for (const t of tensors) t.dispose();

@@ -1,5 +1,6 @@
 export { allReduceTensors, planTensorBuckets } from './all-reduce-tensors.ts';
 export { GradientAverager } from './gradient-averager.ts';
+export { StagingBuffers } from './staging.ts';
 export type {
   AllReduceTensorsOptions,
   GradientAveragerOptions,
