@@ -49,6 +49,7 @@ describe('cluster - embedded cluster lifecycle and security', () => {
         Subjects.actorState,
         Subjects.actorLookup,
         Subjects.actorKill,
+        Subjects.jobEnded,
         Subjects.status,
         Subjects.nodeSpawn(nodeId),
         Subjects.nodeKillWorker(nodeId),

@@ -68,10 +68,12 @@ await shutdown();
     join(dir, 'long.ts'),
     `import { spawn } from 'node:child_process';
 import { get, init } from '@manta/core';
-import { sleepy } from './tasks.ts';
+import { sleepy, Where } from './tasks.ts';
 await init();
 const ref = sleepy.remote(20_000);
 const child = spawn('sleep', ['300'], { stdio: 'ignore' });
+await Where.options({ name: 'job-actor' }).remote();
+await Where.options({ name: 'kept-actor', numCpus: 0, lifetime: 'detached' }).remote();
 console.log('READY ' + JSON.stringify({ driver: process.pid, child: child.pid }));
 await get(ref);
 `,
@@ -192,7 +194,7 @@ describe('jobs - manta job submit/status/logs/stop on a cluster without a shared
     expect((await getJob(nc, jobId)).status).toBe('FAILED');
   });
 
-  it('lists the running job and its task, and `job stop` kills its process tree', async () => {
+  it('lists the running job and its task; `job stop` kills its process tree, its tasks and its actors (not detached ones)', async () => {
     const project = writeProject();
     const args = ['job', 'submit', ...cluster(), '--working-dir', project, '--no-wait', '--'];
     // tsx is on the job's PATH: node_modules/.bin of the head's Manta installation.
@@ -215,6 +217,29 @@ describe('jobs - manta job submit/status/logs/stop on a cluster without a shared
     expect(stopped.stdout).toContain(`job ${jobId} STOPPED`);
     await waitFor(() => !isAlive(driver) && !isAlive(child), 10_000, 'the job processes to exit');
     expect((await getJob(nc, jobId)).status).toBe('STOPPED');
+    // What the job started on the cluster ends with it: the running task is killed (not
+    // retried) and its actor dies, which frees the node's CPUs; the detached actor lives on.
+    await waitFor(
+      async () => !running.test((await manta(['list', 'tasks', ...cluster()])).stdout),
+      15_000,
+      'the job task to stop',
+    );
+    const actorStates = async () =>
+      Object.fromEntries(
+        (
+          JSON.parse((await manta(['list', 'actors', '--format', 'json', ...cluster()])).stdout) as {
+            name?: string;
+            state: string;
+          }[]
+        ).map((a) => [a.name, a.state]),
+      );
+    await waitFor(async () => (await actorStates())['job-actor'] === 'DEAD', 15_000, 'the job actor to die');
+    expect((await actorStates())['kept-actor']).toBe('ALIVE');
+    await waitFor(
+      async () => /CPU 0\/2/.test((await manta(['list', 'nodes', ...cluster()])).stdout),
+      15_000,
+      "the job's CPUs to be free again",
+    );
     rmSync(project, { recursive: true, force: true });
   }, 60_000);
 

@@ -12,6 +12,7 @@ import {
   type ActorSpec,
   ActorSpecSchema,
   EmptySchema,
+  JobEndedSchema,
   NodeHeartbeatSchema,
   type NodeRegister,
   NodeRegisterSchema,
@@ -35,6 +36,13 @@ import { chooseNode, feasible } from './placement.ts';
 import { type BundleClaim, PlacementGroups } from './placement-groups.ts';
 import { Recovery } from './recovery.ts';
 import { type HeadState, type HeadStateStore, StateKeys } from './state-store.ts';
+
+/** How many ended jobs the head remembers, to refuse their late submissions. */
+const MAX_ENDED_JOBS = 10_000;
+
+function jobEndedError(jobId: string): Error {
+  return new Error(`job ${jobId} has ended: its tasks and actors are stopped`);
+}
 
 /** How often the head looks for nodes whose heartbeats stopped. */
 const LIVENESS_CHECK_MS = 1000;
@@ -70,6 +78,8 @@ export class Head {
   /** The submitted frame of a task, forwarded to its worker as is (no decode/encode on the hot path). */
   private readonly submittedFrames = new WeakMap<TaskSpec, Uint8Array>();
   private readonly pendingActors: string[] = [];
+  /** Jobs whose entrypoint ended, newest last (bounded): what they still submit is refused. */
+  private readonly endedJobs = new Set<string>();
   private readonly groups = new PlacementGroups();
   private readonly subscriptions: Subscription[] = [];
   private livenessTimer: NodeJS.Timeout | undefined;
@@ -156,6 +166,7 @@ export class Head {
         this.onActorKill(m.actorId, m.noRestart, msg),
       ),
     );
+    on.push(serve(nc, Subjects.jobEnded, JobEndedSchema, log, (m) => this.onJobEnded(m.jobId)));
     on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
     on.push(
       serve(nc, Subjects.taskReconcile, TaskReconcileSchema, log, (m, msg) =>
@@ -310,6 +321,10 @@ export class Head {
   }
 
   private onSubmitTask(spec: TaskSpec, frame: Uint8Array): void {
+    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+      this.sendResult(spec.owner, spec.taskId, spec.fn.name, jobEndedError(spec.jobId), false);
+      return;
+    }
     if (frame[0] === 0) this.submittedFrames.set(spec, frame); // a whole (unchunked) frame
     if (!feasible(this.nodes.values(), spec.resources) && this.infeasible === 'fail') {
       const error = new InfeasibleResourcesError(
@@ -388,6 +403,10 @@ export class Head {
 
   private retryOrFail(spec: TaskSpec, reason: string, argsDropped = false): void {
     const attempts = spec.attempt + 1;
+    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+      this.sendResult(spec.owner, spec.taskId, spec.fn.name, jobEndedError(spec.jobId), false);
+      return;
+    }
     if (argsDropped) reason += '; it ran across a head restart and its arguments were too large to keep';
     else if (spec.maxRetries === -1 || spec.attempt < spec.maxRetries) {
       this.log.info({ taskId: spec.taskId, attempt: attempts }, 'retrying task');
@@ -533,6 +552,10 @@ export class Head {
       else replyError(msg, new Error(`actor ${spec.actorId} already exists`));
       return;
     }
+    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+      replyError(msg, jobEndedError(spec.jobId));
+      return;
+    }
     if (spec.name !== undefined) {
       const existing = this.names.get(spec.name);
       if (existing && this.actors.get(existing)?.state !== 'DEAD') {
@@ -601,6 +624,43 @@ export class Head {
     if (noRestart) this.setActorState(record, 'DEAD', 'killed by kill()');
     if (worker) this.killWorker(worker);
     replyOk(msg);
+  }
+
+  /**
+   * A submitted job's entrypoint ended (stopped, failed or done): what the job started goes with
+   * it, as a Ray job's actors and tasks go with its driver. Its actors die without restart
+   * (detached ones carry no job), queued tasks are dropped, running ones are killed without
+   * retry, and whatever it submits from now on is refused.
+   */
+  private onJobEnded(jobId: string): void {
+    if (this.endedJobs.has(jobId)) return;
+    this.endedJobs.add(jobId);
+    if (this.endedJobs.size > MAX_ENDED_JOBS) this.endedJobs.delete(this.endedJobs.values().next().value!);
+    let actors = 0;
+    for (const record of this.actors.values()) {
+      if (record.spec.jobId !== jobId || record.state === 'DEAD') continue;
+      const worker = record.workerId ? this.workers.get(record.workerId) : undefined;
+      this.setActorState(record, 'DEAD', `its job ${jobId} ended`);
+      if (worker) this.killWorker(worker);
+      actors++;
+    }
+    const queued = this.pendingTasks.filter((spec) => spec.jobId === jobId);
+    for (const spec of queued) {
+      this.pendingTasks.splice(this.pendingTasks.indexOf(spec), 1);
+      this.sendResult(spec.owner, spec.taskId, spec.fn.name, jobEndedError(jobId), false);
+    }
+    let running = 0;
+    for (const worker of this.workers.values()) {
+      if (worker.job?.kind === 'task' && worker.job.spec.jobId === jobId) {
+        this.killWorker(worker); // its exit fails the task: retryOrFail sees the ended job
+        running++;
+      }
+    }
+    this.log.info(
+      { jobId, actors, queuedTasks: queued.length, runningTasks: running },
+      'job ended: its work stopped',
+    );
+    this.schedule();
   }
 
   private onActorState(actorId: string, msg: Msg): void {

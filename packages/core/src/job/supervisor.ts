@@ -3,11 +3,12 @@ import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Msg, NatsConnection, Subscription } from 'nats';
+import { encode } from '../codec/index.ts';
 import { MantaError } from '../errors/index.ts';
 import { newId } from '../head/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { serve } from '../nats/index.ts';
-import { replyError, replyOk } from '../protocol/index.ts';
+import { replyError, replyOk, Subjects } from '../protocol/index.ts';
 import { unpackPackage } from './archive.ts';
 import { JobLogWriter } from './logs.ts';
 import { linkNodeModules } from './packages.ts';
@@ -233,6 +234,8 @@ export class JobSupervisor {
     message: string | undefined,
   ): Promise<JobRecord> {
     this.jobs.delete(job.record.jobId);
+    // The job's actors and tasks on the cluster end with it (see Head.onJobEnded).
+    this.nc.publish(Subjects.jobEnded, encode({ jobId: job.record.jobId }));
     const final = await this.finish(job.record, status, message);
     await logs.end(status);
     return final;

@@ -15,6 +15,7 @@ export {
   type FunctionDescriptor,
   FunctionDescriptorSchema,
   HeadEventSchema,
+  JobEndedSchema,
   NodeHeartbeatSchema,
   type NodeRegister,
   NodeRegisterSchema,

@@ -63,6 +63,8 @@ export const TaskSpecSchema = z.object({
   maxRetries: z.number().int().min(-1),
   attempt: z.number().int().min(0),
   placement: PlacementSchema.optional(),
+  /** The submitted job this task belongs to (it ends with the job). */
+  jobId: id.optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
@@ -77,6 +79,8 @@ export const ActorSpecSchema = z.object({
   maxConcurrency: z.number().int().min(1).max(100_000),
   name: z.string().min(1).max(256).optional(),
   placement: PlacementSchema.optional(),
+  /** The submitted job this actor belongs to (it dies with the job); absent for detached actors. */
+  jobId: id.optional(),
 });
 export type ActorSpec = z.infer<typeof ActorSpecSchema>;
 
@@ -199,6 +203,7 @@ export type ActorEvent = z.infer<typeof ActorEventSchema>;
 
 export const ActorIdRequestSchema = z.object({ actorId: id });
 export const ActorKillSchema = z.object({ actorId: id, noRestart: z.boolean() });
+export const JobEndedSchema = z.object({ jobId: id });
 export const ActorLookupSchema = z.object({ name: z.string().min(1).max(256) });
 export const EmptySchema = z.object({}).passthrough();
 

@@ -25,6 +25,8 @@ export const Subjects = {
   actorLookup: 'manta.head.actor.lookup',
   /** anyone -> head: kill an actor (request). */
   actorKill: 'manta.head.actor.kill',
+  /** job supervisor -> head: a job's entrypoint ended; its actors and tasks go with it (publish). */
+  jobEnded: 'manta.head.job.ended',
   /** owner -> head: reserve a placement group (request). */
   groupCreate: 'manta.head.pg.create',
   /** anyone -> head: reply once a placement group is reserved (request). */

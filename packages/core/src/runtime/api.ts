@@ -199,6 +199,7 @@ export function actor<C extends Constructor>(
         maxConcurrency: opts.maxConcurrency ?? 1,
         name: opts.name,
         placement: opts.placementGroup,
+        detached: opts.lifetime === 'detached',
       });
       return actorHandle<InstanceType<C>>(actorId);
     },

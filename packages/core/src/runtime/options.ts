@@ -30,6 +30,8 @@ export const ActorOptionsSchema = z
     maxConcurrency: z.number().int().min(1).max(100_000).optional(),
     name: z.string().min(1).max(200).optional(),
     placementGroup: PlacementRefSchema.optional(),
+    /** 'detached': the actor outlives the submitted job that created it (until killed). */
+    lifetime: z.enum(['job', 'detached']).optional(),
   })
   .strict();
 export type ActorOptions = z.input<typeof ActorOptionsSchema>;

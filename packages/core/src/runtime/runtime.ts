@@ -66,6 +66,8 @@ export interface ActorCreation {
   maxConcurrency: number;
   name?: string;
   placement?: { groupId: string; bundleIndex: number };
+  /** Outlives the job that creates it. */
+  detached?: boolean;
 }
 
 interface PendingTask {
@@ -100,6 +102,11 @@ export function currentRuntime(): Runtime | undefined {
  */
 export class Runtime {
   readonly ownerId: string;
+  /**
+   * The submitted job what this process submits belongs to: a job's entrypoint finds it in
+   * MANTA_JOB_ID; a worker takes it from the task or actor it runs.
+   */
+  jobId: string | undefined = jobIdFromEnv();
   readonly table = new ObjectTable();
   private readonly pending = new Map<string, PendingTask>();
   private readonly actors: ActorClient;
@@ -287,6 +294,7 @@ export class Runtime {
       maxRetries: submission.maxRetries,
       attempt: 0,
       placement: submission.placement,
+      jobId: this.jobId,
     });
     const exceptionRetriesLeft = submission.retryExceptions ? Math.max(0, submission.maxRetries) : 0;
     this.pending.set(taskId, { submission, pinned: prepared.pinned, exceptionRetriesLeft, frame });
@@ -374,6 +382,7 @@ export class Runtime {
       maxConcurrency: creation.maxConcurrency,
       name: creation.name,
       placement: creation.placement,
+      jobId: creation.detached ? undefined : this.jobId,
     };
     // Idempotent (the head dedupes by actor id), so a create lost with a dying head is re-sent.
     await request(this.nc, Subjects.actorCreate, spec, 30_000, { attemptTimeoutMs: 5_000 }).catch(
@@ -563,3 +572,9 @@ registerExtension(
     return new ObjectRef(id, owner);
   },
 );
+
+/** MANTA_JOB_ID when it is a valid id (anything else would get every submission refused). */
+function jobIdFromEnv(): string | undefined {
+  const jobId = process.env.MANTA_JOB_ID;
+  return jobId && /^[A-Za-z0-9_-]{1,128}$/.test(jobId) ? jobId : undefined;
+}

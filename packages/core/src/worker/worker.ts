@@ -144,6 +144,7 @@ export class Worker {
     if (this.runningTasks.has(spec.taskId)) return;
     this.runningTasks.add(spec.taskId);
     this.task = spec;
+    this.runtime.jobId = spec.jobId; // what the task submits belongs to its job
     let result: { ok: true; value: Uint8Array } | { ok: false; error: unknown };
     let name = spec.fn.name;
     try {
@@ -174,6 +175,7 @@ export class Worker {
   }
 
   private async startActor(spec: ActorSpec, incarnation: number): Promise<void> {
+    this.runtime.jobId = spec.jobId; // what the actor submits belongs to its job
     let error: unknown;
     try {
       const definition = (await loadDefinition(spec.cls)) as Definition;
