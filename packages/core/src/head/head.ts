@@ -321,7 +321,7 @@ export class Head {
   }
 
   private onSubmitTask(spec: TaskSpec, frame: Uint8Array): void {
-    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+    if (this.hasEnded(spec.jobId)) {
       this.sendResult(spec.owner, spec.taskId, spec.fn.name, jobEndedError(spec.jobId), false);
       return;
     }
@@ -403,7 +403,7 @@ export class Head {
 
   private retryOrFail(spec: TaskSpec, reason: string, argsDropped = false): void {
     const attempts = spec.attempt + 1;
-    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+    if (this.hasEnded(spec.jobId)) {
       this.sendResult(spec.owner, spec.taskId, spec.fn.name, jobEndedError(spec.jobId), false);
       return;
     }
@@ -552,7 +552,7 @@ export class Head {
       else replyError(msg, new Error(`actor ${spec.actorId} already exists`));
       return;
     }
-    if (spec.jobId !== undefined && this.endedJobs.has(spec.jobId)) {
+    if (this.hasEnded(spec.jobId)) {
       replyError(msg, jobEndedError(spec.jobId));
       return;
     }
@@ -632,6 +632,10 @@ export class Head {
    * (detached ones carry no job), queued tasks are dropped, running ones are killed without
    * retry, and whatever it submits from now on is refused.
    */
+  private hasEnded(jobId: string | undefined): jobId is string {
+    return jobId !== undefined && this.endedJobs.has(jobId);
+  }
+
   private onJobEnded(jobId: string): void {
     if (this.endedJobs.has(jobId)) return;
     this.endedJobs.add(jobId);

@@ -15,6 +15,7 @@ export {
   type FunctionDescriptor,
   FunctionDescriptorSchema,
   HeadEventSchema,
+  IdSchema,
   JobEndedSchema,
   NodeHeartbeatSchema,
   type NodeRegister,

@@ -5,11 +5,13 @@ import type { WireError } from '../codec/index.ts';
  * Every message shape on the wire, validated on receipt (see nats/serve.ts). Bounded sizes
  * keep a hostile message from asking for absurd work.
  */
-const id = z
+/** An id on the wire (task, actor, node, worker, job, ...). */
+export const IdSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9_-]+$/);
+const id = IdSchema;
 const bytes = z.instanceof(Uint8Array);
 export const ResourcesSchema = z.record(z.string().min(1).max(64), z.number().finite().nonnegative());
 export type Resources = z.infer<typeof ResourcesSchema>;

@@ -35,6 +35,7 @@ import {
   FetchSchema,
   type FunctionDescriptor,
   HeadEventSchema,
+  IdSchema,
   type Resources,
   type ResultMessage,
   ResultSchema,
@@ -575,6 +576,6 @@ registerExtension(
 
 /** MANTA_JOB_ID when it is a valid id (anything else would get every submission refused). */
 function jobIdFromEnv(): string | undefined {
-  const jobId = process.env.MANTA_JOB_ID;
-  return jobId && /^[A-Za-z0-9_-]{1,128}$/.test(jobId) ? jobId : undefined;
+  const parsed = IdSchema.safeParse(process.env.MANTA_JOB_ID);
+  return parsed.success ? parsed.data : undefined;
 }
