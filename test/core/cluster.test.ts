@@ -50,6 +50,7 @@ describe('cluster - embedded cluster lifecycle and security', () => {
         Subjects.actorLookup,
         Subjects.actorKill,
         Subjects.jobEnded,
+        Subjects.driverAlive,
         Subjects.status,
         Subjects.nodeSpawn(nodeId),
         Subjects.nodeKillWorker(nodeId),

@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { clusterStatus, get, init, placementGroup, shutdown } from '@manta/core';
+import { actorState, clusterStatus, get, getActor, init, kill, placementGroup, shutdown } from '@manta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDaemons } from '../../packages/core/src/cluster/daemon.ts';
-import { sleepWhere, square } from '../fixtures/core-fixtures.ts';
+import { Counter, sleepWhere, square } from '../fixtures/core-fixtures.ts';
 import { isAlive, waitFor } from '../harness/processes.ts';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ async function joinNode(cpus: string, resources: string) {
 }
 
 beforeAll(async () => {
-  const head = await manta('start', '--head', '--num-cpus', '2');
+  const head = await manta('start', '--head', '--num-cpus', '2', '--driver-timeout', '5');
   address = /nats:\/\/[\d.:]+/.exec(head.stdout)![0];
   token = /Token: (\S+)/.exec(head.stdout)![1];
   daemons = await joinNode('2', '{"bigmem":1}');
@@ -104,6 +104,43 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
     const status = await clusterStatus();
     expect(status.nodes.find((n) => n.nodeId === joined.nodeId)?.alive).toBe(false);
     expect(await get(square.remote(5))).toBe(25);
+  }, 90_000);
+
+  it('what a driver that joined on its own started ends with it: on shutdown(), and when it is SIGKILLed', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/lone-driver.ts', import.meta.url));
+    const mine = await Counter.options({ numCpus: 0 }).remote(0);
+    for (const ending of ['shutdown', 'SIGKILL'] as const) {
+      const idle = (await clusterStatus()).runningTasks;
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture, ending], {
+        env: { ...process.env, MANTA_ADDRESS: address, MANTA_TOKEN: token },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      await waitFor(() => out.includes('READY'), 30_000, 'the driver to start its work');
+      const owned = await getActor<{ inc(by: number): number }>(`owned-${ending}`);
+      expect(await get(owned.inc.remote(1))).toBe(2);
+      await waitFor(async () => (await clusterStatus()).runningTasks > idle, 20_000, 'its task to run');
+
+      if (ending === 'shutdown') child.stdin!.write('bye\n');
+      else child.kill('SIGKILL');
+      // shutdown() ends the job at once; a killed driver's job ends after --driver-timeout (5 s).
+      const ended = () =>
+        getActor(`owned-${ending}`).then(
+          () => false,
+          () => true,
+        );
+      await waitFor(ended, ending === 'shutdown' ? 4_000 : 20_000, 'its actor to end');
+      expect(await actorState(owned)).toBe('DEAD');
+      await waitFor(async () => (await clusterStatus()).runningTasks === idle, 20_000, 'its task to end');
+      // Its detached actor outlives it, and so does this driver's own actor.
+      const kept = await getActor<{ inc(by: number): number }>(`kept-${ending}`);
+      expect(await get(kept.inc.remote(1))).toBe(2);
+      await kill(kept);
+      expect(await get(mine.inc.remote(1))).toBeGreaterThan(0);
+    }
   }, 90_000);
 
   it('`manta stop` stops what `manta start` started', async () => {

@@ -105,6 +105,7 @@ interface StartOptions extends ConnectionOptions {
   block?: boolean;
   dashboardPort?: string;
   dashboardHost?: string;
+  driverTimeout?: string;
 }
 
 program
@@ -124,6 +125,10 @@ program
   .option('--num-gpus <n>', 'GPUs this node offers (default: detected)')
   .option('--resources <json>', 'custom resources, e.g. \'{"bigmem":1}\'')
   .option('--block', 'stay in the foreground')
+  .option(
+    '--driver-timeout <seconds>',
+    'head only: a driver that joined on its own and is silent this long is gone, and what it started stops (default 30)',
+  )
   .option('--dashboard-port <port>', 'serve the read-only dashboard on this port (head only; 0: a free port)')
   .option(
     '--dashboard-host <host>',

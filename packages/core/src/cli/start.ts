@@ -26,6 +26,7 @@ const StartSchema = z
     node: z.boolean().optional(),
     dashboardPort: z.coerce.number().int().min(0).max(65535).optional(),
     dashboardHost: z.string().min(1).optional(),
+    driverTimeout: z.coerce.number().positive().max(86_400).optional(),
   })
   .refine((o) => o.head || o.address, {
     message: 'give --head to start a head, or --address (and --token) to join one',
@@ -41,6 +42,10 @@ const StartSchema = z
   .refine((o) => o.head || o.dashboardPort === undefined, {
     message: 'the dashboard runs on the head: give --head with --dashboard-port',
     path: ['dashboardPort'],
+  })
+  .refine((o) => o.head || o.driverTimeout === undefined, {
+    message: 'the head watches drivers: give --head with --driver-timeout',
+    path: ['driverTimeout'],
   })
   .refine((o) => o.dashboardPort !== undefined || o.dashboardHost === undefined, {
     message: '--dashboard-host needs --dashboard-port',
@@ -77,6 +82,7 @@ export async function parseStartOptions(raw: Record<string, unknown>): Promise<v
       token,
       resources,
       node: options.node,
+      driverTimeoutMs: options.driverTimeout === undefined ? undefined : options.driverTimeout * 1000,
       dashboard:
         options.dashboardPort === undefined
           ? undefined
@@ -102,6 +108,7 @@ export async function parseStartOptions(raw: Record<string, unknown>): Promise<v
   if (options.resources) args.push('--resources', options.resources);
   if (options.dashboardPort !== undefined) args.push('--dashboard-port', String(options.dashboardPort));
   if (options.dashboardHost) args.push('--dashboard-host', options.dashboardHost);
+  if (options.driverTimeout !== undefined) args.push('--driver-timeout', String(options.driverTimeout));
   // The daemon's stderr goes to a file: inheriting ours would hold the caller's pipes open.
   mkdirSync(sessionsRoot(), { recursive: true, mode: 0o700 });
   const errorLog = join(sessionsRoot(), `daemon-${Date.now()}.err`);

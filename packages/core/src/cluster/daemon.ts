@@ -23,6 +23,8 @@ export interface DaemonOptions {
   resources: Resources;
   /** With `head`: run a node agent in this process too (default true). Without one the head restarts alone. */
   node?: boolean;
+  /** With `head`: how long a silent self-joined driver is waited for (see HeadOptions). */
+  driverTimeoutMs?: number;
   /** Serve the dashboard (head only); loopback unless `host` says otherwise. */
   dashboard?: { host: string; port: number };
 }
@@ -100,6 +102,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     const replicas = options.natsCluster || address.split(',').length >= 3 ? 3 : 1;
     head = await startHead(headNc, createLogger('head', 'head', logDir), {
       infeasible: 'wait',
+      driverTimeoutMs: options.driverTimeoutMs,
       persist: { replicas },
     });
     if (options.dashboard) {

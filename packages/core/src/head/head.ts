@@ -11,6 +11,8 @@ import {
   ActorReadySchema,
   type ActorSpec,
   ActorSpecSchema,
+  DRIVER_JOB_PREFIX,
+  DriverAliveSchema,
   EmptySchema,
   JobEndedSchema,
   NodeHeartbeatSchema,
@@ -32,6 +34,7 @@ import {
 } from '../protocol/index.ts';
 import { add, formatResources, subtract } from '../scheduler/resources.ts';
 import type { ActorRecord, Job, NodeRecord, WorkerRecord } from './cluster-state.ts';
+import { DriverLeases } from './drivers.ts';
 import { chooseNode, feasible } from './placement.ts';
 import { type BundleClaim, PlacementGroups } from './placement-groups.ts';
 import { Recovery } from './recovery.ts';
@@ -52,6 +55,11 @@ export interface HeadOptions {
   infeasible?: 'fail' | 'wait';
   /** A node silent for this long is dead (default 10 s). */
   nodeTimeoutMs?: number;
+  /**
+   * A driver that joined on its own and is silent for this long is gone, and its job ends
+   * (default 30 s: longer than a node's, as a driver's event loop may be busy with its own work).
+   */
+  driverTimeoutMs?: number;
   /** Idle task workers kept per node beyond which finished workers are stopped. */
   maxIdleWorkersPerNode?: number;
   /** Where nodes, actors and placement groups are kept so a restarted head can go on. */
@@ -80,6 +88,7 @@ export class Head {
   private readonly pendingActors: string[] = [];
   /** Jobs whose entrypoint ended, newest last (bounded): what they still submit is refused. */
   private readonly endedJobs = new Set<string>();
+  private readonly drivers: DriverLeases;
   private readonly groups = new PlacementGroups();
   private readonly subscriptions: Subscription[] = [];
   private livenessTimer: NodeJS.Timeout | undefined;
@@ -100,6 +109,7 @@ export class Head {
   ) {
     this.infeasible = options.infeasible ?? 'fail';
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+    this.drivers = new DriverLeases(options.driverTimeoutMs ?? 30_000);
     this.maxIdleWorkersPerNode = options.maxIdleWorkersPerNode ?? 16;
     this.store = options.store;
     this.recovery = new Recovery(
@@ -122,7 +132,13 @@ export class Head {
       },
       log,
     );
-    if (options.restored) this.recovery.restore(options.restored);
+    if (options.restored) {
+      this.recovery.restore(options.restored);
+      // Drivers of restored actors get one timeout to be heard from this head, or their job ends.
+      for (const { spec, state } of this.actors.values()) {
+        if (spec.jobId?.startsWith(DRIVER_JOB_PREFIX) && state !== 'DEAD') this.drivers.heard(spec.jobId);
+      }
+    }
   }
 
   start(): void {
@@ -167,6 +183,11 @@ export class Head {
       ),
     );
     on.push(serve(nc, Subjects.jobEnded, JobEndedSchema, log, (m) => this.onJobEnded(m.jobId)));
+    on.push(
+      serve(nc, Subjects.driverAlive, DriverAliveSchema, log, (m) => {
+        if (!this.hasEnded(m.jobId)) this.drivers.heard(m.jobId);
+      }),
+    );
     on.push(serve(nc, Subjects.status, EmptySchema, log, (_m, msg) => replyOk(msg, this.status())));
     on.push(
       serve(nc, Subjects.taskReconcile, TaskReconcileSchema, log, (m, msg) =>
@@ -280,7 +301,12 @@ export class Head {
       // says nothing about the nodes. Start their clocks again rather than declare them dead.
       this.log.warn({ stalledMs }, 'head event loop was blocked: node heartbeat clocks restarted');
       for (const node of this.nodes.values()) if (node.alive) node.lastHeartbeat = now;
+      this.drivers.restartClocks(now);
       return;
+    }
+    for (const jobId of this.drivers.takeExpired(now)) {
+      this.log.warn({ jobId, timeoutMs: this.drivers.timeoutMs }, 'driver missed heartbeats: its job ends');
+      this.onJobEnded(jobId);
     }
     for (const node of this.nodes.values()) {
       if (node.alive && now - node.lastHeartbeat > this.nodeTimeoutMs) {
@@ -639,6 +665,7 @@ export class Head {
   private onJobEnded(jobId: string): void {
     if (this.endedJobs.has(jobId)) return;
     this.endedJobs.add(jobId);
+    this.drivers.forget(jobId);
     if (this.endedJobs.size > MAX_ENDED_JOBS) this.endedJobs.delete(this.endedJobs.values().next().value!);
     let actors = 0;
     for (const record of this.actors.values()) {

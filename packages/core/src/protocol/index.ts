@@ -10,6 +10,8 @@ export {
   type ActorSpec,
   ActorSpecSchema,
   ActorState,
+  DRIVER_JOB_PREFIX,
+  DriverAliveSchema,
   EmptySchema,
   FetchSchema,
   type FunctionDescriptor,

@@ -206,6 +206,10 @@ export type ActorEvent = z.infer<typeof ActorEventSchema>;
 export const ActorIdRequestSchema = z.object({ actorId: id });
 export const ActorKillSchema = z.object({ actorId: id, noRestart: z.boolean() });
 export const JobEndedSchema = z.object({ jobId: id });
+/** The job id of a driver that joined the cluster on its own (not a submitted job) starts so. */
+export const DRIVER_JOB_PREFIX = 'driver-';
+/** Only a self-joined driver's job can be ended by its heartbeats stopping. */
+export const DriverAliveSchema = z.object({ jobId: id.startsWith(DRIVER_JOB_PREFIX) });
 export const ActorLookupSchema = z.object({ name: z.string().min(1).max(256) });
 export const EmptySchema = z.object({}).passthrough();
 

@@ -27,6 +27,8 @@ export const Subjects = {
   actorKill: 'manta.head.actor.kill',
   /** job supervisor -> head: a job's entrypoint ended; its actors and tasks go with it (publish). */
   jobEnded: 'manta.head.job.ended',
+  /** driver -> head: a driver that joined on its own is alive (publish, every second). */
+  driverAlive: 'manta.head.driver.alive',
   /** owner -> head: reserve a placement group (request). */
   groupCreate: 'manta.head.pg.create',
   /** anyone -> head: reply once a placement group is reserved (request). */

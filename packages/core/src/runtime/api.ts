@@ -3,11 +3,12 @@ import { EmbeddedCluster } from '../cluster/index.ts';
 import { parseConfig } from '../config/index.ts';
 import { ConfigError, RuntimeStateError } from '../errors/index.ts';
 import { registerDefinition } from '../function/index.ts';
-import type { ClusterStatus } from '../head/index.ts';
+import { type ClusterStatus, newId } from '../head/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { detectResources } from '../node/index.ts';
 import { isObjectRef, type ObjectRef } from '../object/index.ts';
-import { type FunctionDescriptor, request, Subjects } from '../protocol/index.ts';
+import { DRIVER_JOB_PREFIX, type FunctionDescriptor, request, Subjects } from '../protocol/index.ts';
+import { type DriverHeartbeat, startDriverHeartbeat } from './driver-heartbeat.ts';
 import { type ActorHandle, actorHandle, actorIdOf } from './handles.ts';
 import {
   type ActorOptions,
@@ -24,6 +25,7 @@ import { currentRuntime, Runtime } from './runtime.ts';
 
 let embedded: EmbeddedCluster | undefined;
 let driver: Runtime | undefined;
+let heartbeat: DriverHeartbeat | undefined;
 let exitHooksInstalled = false;
 
 export interface ClusterConnection {
@@ -68,6 +70,11 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
     driver = await Runtime.connect({ address, token, log, name: 'manta-driver' });
     const head = embedded?.head;
     if (head) driver.useLocalHead((spec) => head.submitLocal(spec));
+    else if (driver.jobId === undefined) {
+      // A driver joining a cluster on its own is a job of its own: what it starts ends with it.
+      driver.jobId = `${DRIVER_JOB_PREFIX}${newId()}`;
+      heartbeat = startDriverHeartbeat(driver.nc, driver.jobId);
+    }
   } catch (error) {
     await embedded?.stop();
     embedded = undefined;
@@ -82,6 +89,8 @@ export async function shutdown(): Promise<void> {
   const cluster = embedded;
   driver = undefined;
   embedded = undefined;
+  heartbeat?.end();
+  heartbeat = undefined;
   await runtime?.close();
   await cluster?.stop();
 }
