@@ -2,7 +2,7 @@
  * Tune benchmarks: trial throughput on cluster actors against the same work as plain core
  * tasks, result throughput against raw NATS request/reply, and ASHA against FIFO random search.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get, init, shutdown } from '@manta/core';
@@ -38,9 +38,8 @@ export async function run(ctx: BenchContext): Promise<void> {
         // --quick: fewer trials than the issue's 1,000 so that the suite stays near a minute on a
         // loaded 2-core machine (the sizes are in params).
         if (selected('noop')) await trialThroughput(ctx, scratch, 0, ctx.quick ? 100 : 1000);
-        // The same on a RAM disk: each trial creates a folder and three files, and on an ext4
-        // disk of this VM creating a file in a fresh folder costs ~0.25 ms of kernel CPU (so ~1 ms
-        // per trial, three times a whole core task). This figure is Tune's own bookkeeping.
+        // The same on a RAM disk: each trial creates a folder and three files (four inodes), and
+        // on a disk that is not free (fileCreateUs in params). This figure is Tune's own bookkeeping.
         if (selected('noop') && existsSync('/dev/shm')) {
           const ramScratch = mkdtempSync('/dev/shm/manta-bench-tune-');
           try {
@@ -70,6 +69,25 @@ export async function run(ctx: BenchContext): Promise<void> {
 }
 
 let sweeps = 0;
+let probes = 0;
+
+/**
+ * Microseconds to create one inode (a folder, then a file in it) in `dir`, from 100 of each.
+ * On this VM's ext4 (mounted without a journal) it swings from ~15 µs to ~500 µs: for some time
+ * after many files were deleted (e.g. an earlier run's scratch), the kernel's inode allocator
+ * steps over each recently deleted inode with a buffer lookup. The probe is left in place, as
+ * deleting it would slow the runs that follow.
+ */
+function fileCreateMicros(dir: string): number {
+  const probe = join(dir, `probe-${probes++}`);
+  mkdirSync(probe);
+  const start = performance.now();
+  for (let i = 0; i < 100; i++) {
+    mkdirSync(join(probe, `d${i}`));
+    writeFileSync(join(probe, `d${i}`, 'f'), '');
+  }
+  return ((performance.now() - start) * 1000) / 200;
+}
 
 /**
  * Repeated sweeps on one actor executor: the warm-up sweep starts the trial processes, the
@@ -111,6 +129,7 @@ async function trialThroughput(
   ctx.log(`trials: ${trials} x ${sleepMs} ms in ${scratch}`);
   const tuneRuns: number[] = [];
   const taskRuns: number[] = [];
+  const createUs: number[] = [];
   const timed = async (fn: () => Promise<unknown>) => {
     const start = performance.now();
     await fn();
@@ -130,7 +149,10 @@ async function trialThroughput(
           executor,
         }).fit();
       await sweep();
-      for (let i = 0; i < perRound; i++) tuneRuns.push(await timed(sweep));
+      for (let i = 0; i < perRound; i++) {
+        createUs.push(fileCreateMicros(scratch));
+        tuneRuns.push(await timed(sweep));
+      }
     } finally {
       await executor.shutdown();
     }
@@ -139,6 +161,7 @@ async function trialThroughput(
   }
   const ms = (xs: number[]) => xs.map((x) => Math.round(x)).join(' ');
   ctx.log(`  tune runs ${ms(tuneRuns)} ms; core task runs ${ms(taskRuns)} ms`);
+  ctx.log(`  file creation before each tune run ${ms(createUs)} µs`);
   ctx.emit({
     name: `${sleepMs === 0 ? 'trials_noop_wall' : `trials_sleep${sleepMs}ms_wall`}${nameSuffix}`,
     unit: 'ms',
@@ -151,6 +174,7 @@ async function trialThroughput(
       clusterCpus: CPUS,
       sleepMs,
       storage: scratch.startsWith('/dev/shm') ? 'tmpfs' : 'disk',
+      fileCreateUs: Math.round(median(createUs)),
       executor: 'actor',
       reportsPerTrial: 1,
       warmTrialProcesses: true,

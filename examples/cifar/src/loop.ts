@@ -3,7 +3,7 @@
  * pipeline, the ResNet from model.ts, gradients averaged across workers each step, test
  * accuracy and a checkpoint (model + optimizer state) reported after every epoch.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -72,9 +72,9 @@ export const cifarLoop = trainLoop(import.meta.url, async (raw: Record<string, u
   let startEpoch = 0;
   const restored = getCheckpoint();
   if (restored) {
-    const loaded = await loadModelFromDirectory<{ epoch: number }>(await restored.toDirectory(), {
-      optimizer,
-    });
+    const loaded = await restored.asDirectory((dir) =>
+      loadModelFromDirectory<{ epoch: number }>(dir, { optimizer }),
+    );
     model.setWeights(loaded.model.getWeights());
     loaded.model.dispose();
     startEpoch = (loaded.state?.epoch ?? -1) + 1;
@@ -111,8 +111,13 @@ export const cifarLoop = trainLoop(import.meta.url, async (raw: Record<string, u
     const metrics = { epoch, trainLoss, valAcc, samplesPerSec: (samples * worldSize) / seconds, startEpoch };
     if (worldRank === 0) {
       const dir = mkdtempSync(join(tmpdir(), 'cifar-ckpt-'));
-      await saveModelToDirectory(model, dir, { optimizer, state: { epoch, valAcc } });
-      await report(metrics, { checkpoint: Checkpoint.fromDirectory(dir) });
+      try {
+        await saveModelToDirectory(model, dir, { optimizer, state: { epoch, valAcc } });
+        // report() returns once the checkpoint is persisted: the temp folder can go.
+        await report(metrics, { checkpoint: Checkpoint.fromDirectory(dir) });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     } else {
       await report(metrics);
     }

@@ -110,7 +110,7 @@ export async function runDemo(raw: Record<string, unknown>): Promise<DemoSummary
 
     // Evaluate the best checkpoint with tfjs, export it, and compare with onnxruntime.
     await selectBackend({});
-    const { model } = await loadModelFromDirectory(await best.toDirectory());
+    const { model } = await best.asDirectory((dir) => loadModelFromDirectory(dir));
     const tfjsAccuracy = await accuracyOn(
       model,
       epochBatches(cifar(testFile(dataDir)).limit(sizes.test), {

@@ -85,10 +85,9 @@ export async function runSweep(options: {
     const best = grid.getBestResult();
     if (!best.checkpoint) throw new Error('the best trial has no checkpoint');
     await selectBackend({});
-    // With s3:// storage the best checkpoint is a URI: materialise it locally first.
-    const checkpoint = Checkpoint.fromUri(best.checkpoint);
-    const { model } = await loadModelFromDirectory(
-      checkpoint.isLocal ? checkpoint.path : await checkpoint.toDirectory(),
+    // With s3:// storage the best checkpoint is a URI, downloaded for the load.
+    const { model } = await Checkpoint.fromUri(best.checkpoint).asDirectory((dir) =>
+      loadModelFromDirectory(dir),
     );
     const testAccuracy = await accuracyOn(
       model,

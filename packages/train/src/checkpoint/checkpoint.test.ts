@@ -116,6 +116,9 @@ describe('checkpoint', () => {
     expect(await readFile(join(temp, 'd', 'e.bin'), 'utf8')).toBe('e');
     await rm(temp, { recursive: true, force: true });
     expect(await persisted.toDirectory(persisted.path)).toBe(persisted.path);
+    // A local checkpoint is read in place: no copy, nothing deleted afterwards.
+    expect(await persisted.asDirectory((dir) => dir)).toBe(persisted.path);
+    expect(await readFile(join(persisted.path, 'model.json'), 'utf8')).toBe('{"m":1}');
     await persisted.delete();
     expect(await readdir(run)).toEqual([]);
   });

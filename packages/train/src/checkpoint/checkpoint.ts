@@ -1,9 +1,9 @@
 /**
  * A checkpoint is a folder of files, local or in remote storage. `Checkpoint.fromDirectory`
  * wraps a local folder (what a training loop reports); persisted checkpoints live in storage and
- * are materialised locally with `toDirectory`.
+ * are read through `asDirectory` or copied locally with `toDirectory`.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,21 @@ export class Checkpoint {
       storage.downloadDirectory('', target, { exclude: (p) => p === MARKER_FILE }),
     );
     return target;
+  }
+
+  /**
+   * Runs `use` with the checkpoint's files in a local folder, to read (Ray's `as_directory`):
+   * the checkpoint's own folder when it is local, else a download into a temp folder that is
+   * deleted once `use` settles.
+   */
+  async asDirectory<T>(use: (dir: string) => Promise<T> | T): Promise<T> {
+    if (this.isLocal) return use(this.path);
+    const dir = await this.toDirectory();
+    try {
+      return await use(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Relative paths of the checkpoint's files (marker excluded). */

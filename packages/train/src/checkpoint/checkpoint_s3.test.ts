@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,12 +74,21 @@ describe('checkpoint on s3', () => {
     expect(server.requests.some((r) => r.method === 'POST' && r.query.includes('uploads'))).toBe(true);
     expect(parts.length).toBe(Math.ceil((70 * MIB) / (8 * MIB)));
     expect((await persisted.assertComplete()).files).toEqual({ 'model.json': 2, 'weights.bin': 70 * MIB });
-    const back = await persisted.toDirectory();
-    try {
-      expect(sha256(await readFile(join(back, 'weights.bin')))).toBe(sha256(big));
-    } finally {
-      await rm(back, { recursive: true, force: true });
-    }
+    // asDirectory downloads into a temp folder and removes it afterwards, also when `use` throws.
+    let back = '';
+    const digest = await persisted.asDirectory(async (dir) => {
+      back = dir;
+      return sha256(await readFile(join(dir, 'weights.bin')));
+    });
+    expect(digest).toBe(sha256(big));
+    expect(existsSync(back)).toBe(false);
+    await expect(
+      persisted.asDirectory((dir) => {
+        back = dir;
+        throw new Error('reader failed');
+      }),
+    ).rejects.toThrow('reader failed');
+    expect(existsSync(back)).toBe(false);
     await persisted.delete();
   });
 

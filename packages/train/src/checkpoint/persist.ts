@@ -40,8 +40,6 @@ export interface PersistOptions {
   /** Metrics reported with the checkpoint, kept in its marker. */
   metrics?: Record<string, unknown>;
   storage?: StorageOptions;
-  /** Delete the local source folder once persisted (default false). */
-  deleteSource?: boolean;
 }
 
 /**
@@ -83,7 +81,6 @@ export async function persistCheckpoint(
         files: Object.fromEntries(uploaded.files.map((f) => [f.path, f.size])),
       };
       await target.writeTextAtomic(MARKER_FILE, JSON.stringify(marker));
-      if (options.deleteSource && source.isLocal) await rm(localDir, { recursive: true, force: true });
     } finally {
       if (!source.isLocal) await rm(localDir, { recursive: true, force: true });
     }
