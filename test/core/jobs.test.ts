@@ -36,11 +36,12 @@ function writeProject(): string {
   writeFileSync(
     join(dir, 'tasks.ts'),
     `import { actor, remote } from '@manta/core';
-export const where = remote(import.meta.url, async (x: number) => ({
-  url: import.meta.url,
+export const where = remote(import.meta.url, async (x: number) => {
+  console.log('PRINTED BY TASK ' + x);
+  return { url: import.meta.url,
   nodeId: process.env.MANTA_NODE_ID,
-  doubled: x * 2,
-}));
+  doubled: x * 2 };
+});
 export const sleepy = remote(import.meta.url, async (ms: number) => {
   await new Promise((r) => setTimeout(r, ms));
   return ms;
@@ -164,6 +165,11 @@ describe('jobs - manta job submit/status/logs/stop on a cluster without a shared
     expect(result.url).toMatch(/\/packages\/[0-9a-f]{64}\/tasks\.ts$/);
     expect(/ACTOR (.*)/.exec(logs.stdout)![1]).toBe(result.url);
     expect(logs.stderr).toContain('a line on stderr');
+    // The task ran on the other node; what it printed is in the job's log, tagged with its
+    // worker, and before the result (the worker sends its output first).
+    const printed = /\(worker pid=\d+, node=\w+\) PRINTED BY TASK 21\n/.exec(logs.stdout);
+    expect(printed).not.toBeNull();
+    expect(printed!.index).toBeLessThan(logs.stdout.indexOf('RESULT '));
 
     const record = JSON.parse(
       (await manta(['job', 'status', jobId, '--format', 'json', ...cluster()])).stdout,

@@ -113,13 +113,21 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
       const idle = (await clusterStatus()).runningTasks;
       const child = spawn(process.execPath, ['--import', 'tsx', fixture, ending], {
         env: { ...process.env, MANTA_ADDRESS: address, MANTA_TOKEN: token },
-        stdio: ['pipe', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       let out = '';
+      let err = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
       });
-      await waitFor(() => out.includes('READY'), 30_000, 'the driver to start its work');
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      const taskPid = (await waitFor(() => /READY (\d+)/.exec(out), 30_000, 'the driver to start'))[1];
+      // What its task printed reached it (no node prints to a console here), tagged, on each stream.
+      expect(out).toContain(`(worker pid=${taskPid}, node=`);
+      expect(out).toMatch(new RegExp(`\\) printed by a task of ${ending}\\n`));
+      await waitFor(() => err.includes(`printed by a task of ${ending} (stderr)`), 5_000, 'its stderr line');
       const owned = await getActor<{ inc(by: number): number }>(`owned-${ending}`);
       expect(await get(owned.inc.remote(1))).toBe(2);
       await waitFor(async () => (await clusterStatus()).runningTasks > idle, 20_000, 'its task to run');

@@ -19,6 +19,8 @@ export {
   HeadEventSchema,
   IdSchema,
   JobEndedSchema,
+  type JobOutput,
+  JobOutputSchema,
   NodeHeartbeatSchema,
   type NodeRegister,
   NodeRegisterSchema,

@@ -208,6 +208,14 @@ export const ActorKillSchema = z.object({ actorId: id, noRestart: z.boolean() })
 export const JobEndedSchema = z.object({ jobId: id });
 /** The job id of a driver that joined the cluster on its own (not a submitted job) starts so. */
 export const DRIVER_JOB_PREFIX = 'driver-';
+/** A batch of what a worker printed (see worker/output-forwarder.ts). */
+export const JobOutputSchema = z.object({
+  pid: z.number().int().positive(),
+  nodeId: id,
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string().max(256 * 1024),
+});
+export type JobOutput = z.infer<typeof JobOutputSchema>;
 /** Only a self-joined driver's job can be ended by its heartbeats stopping. */
 export const DriverAliveSchema = z.object({ jobId: id.startsWith(DRIVER_JOB_PREFIX) });
 export const ActorLookupSchema = z.object({ name: z.string().min(1).max(256) });

@@ -57,6 +57,8 @@ export const Subjects = {
   nodeKillWorker: (nodeId: string) => `manta.node.${nodeId}.kill`,
   /** worker -> its node: the local folder of a job package, fetched on first use (request). */
   nodePackage: (nodeId: string) => `manta.node.${nodeId}.package`,
+  /** worker -> a job's driver: what the worker printed while working for the job (publish). */
+  jobOutput: (jobId: string) => `manta.job.${jobId}.output`,
   /** head -> worker: run a task (publish, framed TaskSpec: the owner's submitted frame). */
   workerTask: (workerId: string) => `manta.worker.${workerId}.task`,
   /** head -> worker: construct an actor (publish). */

@@ -10,6 +10,7 @@ import { isObjectRef, type ObjectRef } from '../object/index.ts';
 import { DRIVER_JOB_PREFIX, type FunctionDescriptor, request, Subjects } from '../protocol/index.ts';
 import { type DriverHeartbeat, startDriverHeartbeat } from './driver-heartbeat.ts';
 import { type ActorHandle, actorHandle, actorIdOf } from './handles.ts';
+import { printJobOutput } from './job-output.ts';
 import {
   type ActorOptions,
   ActorOptionsSchema,
@@ -74,6 +75,10 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
       // A driver joining a cluster on its own is a job of its own: what it starts ends with it.
       driver.jobId = `${DRIVER_JOB_PREFIX}${newId()}`;
       heartbeat = startDriverHeartbeat(driver.nc, driver.jobId);
+    }
+    // On a cluster (not embedded, whose node prints them already), what the job's workers print.
+    if (!head && driver.jobId !== undefined && config.logToDriver !== false) {
+      printJobOutput(driver.nc, driver.jobId, log);
     }
   } catch (error) {
     await embedded?.stop();

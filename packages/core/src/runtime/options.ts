@@ -49,7 +49,10 @@ export const InitOptionsSchema = z
     resources: resourceMap.optional(),
     /** Folder for the session's logs; a temp folder removed at shutdown when omitted. */
     logDir: z.string().optional(),
-    /** Forward worker stdout/stderr to this process's stderr (default true). */
+    /**
+     * Print what the workers of this driver print (default true): on the embedded cluster all of
+     * them; on a cluster joined by address, those working for this driver's job.
+     */
     logToDriver: z.boolean().optional(),
     /** Embedded cluster only: serve the read-only dashboard on this loopback port (0: a free one). */
     dashboardPort: z.number().int().min(0).max(65535).optional(),

@@ -7,6 +7,7 @@ import { createLogger } from '../logging/index.ts';
 import { request, Subjects } from '../protocol/index.ts';
 import { markWorkerProcess } from '../runtime/main-module.ts';
 import { Runtime } from '../runtime/runtime.ts';
+import { forwardOutputToJobDriver } from './output-forwarder.ts';
 import { Worker } from './worker.ts';
 
 const { MANTA_ADDRESS, MANTA_TOKEN, MANTA_WORKER_ID, MANTA_NODE_ID, MANTA_LOG_DIR } = process.env;
@@ -22,6 +23,7 @@ const runtime = await Runtime.connect({
   log,
   name: `worker-${MANTA_WORKER_ID}`,
 });
+const output = forwardOutputToJobDriver(runtime.nc, () => runtime.jobId, MANTA_NODE_ID);
 // Job packages are fetched and unpacked once per node, by the node agent.
 setPackageProvider(async (hash) => {
   const subject = Subjects.nodePackage(MANTA_NODE_ID);
@@ -32,4 +34,4 @@ process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 runtime.nc.closed().then(() => process.exit(0));
 process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection in worker'));
-new Worker(runtime, MANTA_WORKER_ID, MANTA_NODE_ID, log).start();
+new Worker(runtime, MANTA_WORKER_ID, MANTA_NODE_ID, log, output.flush).start();

@@ -55,6 +55,8 @@ export class Worker {
     private readonly workerId: string,
     private readonly nodeId: string,
     private readonly log: Logger,
+    /** Sends the output held for the job's driver, so that it arrives before the result. */
+    private readonly flushOutput: () => void = () => {},
   ) {}
 
   private get nc(): NatsConnection {
@@ -255,6 +257,7 @@ export class Worker {
       ? { objectId, ok: true, value: result.value, name }
       : { objectId, ok: false, error: toWireError(result.error), name };
     const reply = encode(message);
+    this.flushOutput();
     publishFramed(this.nc, Subjects.ownerResult(owner), reply);
     return reply;
   }
