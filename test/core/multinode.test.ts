@@ -151,6 +151,13 @@ describe('multinode - manta start/stop, several node agents, node failure', () =
     }
   }, 90_000);
 
+  it('refuses a second head on the NATS server of a live one', async () => {
+    const second = manta('start', '--head', '--address', address, '--token', token, '--no-node');
+    await expect(second).rejects.toThrow(/a head is already running on this NATS server/);
+    expect((await clusterStatus()).nodes.filter((n) => n.alive).length).toBeGreaterThan(0);
+    expect(await get(square.remote(6))).toBe(36);
+  });
+
   it('`manta stop` stops what `manta start` started', async () => {
     await shutdown();
     const { stdout } = await manta('stop');
