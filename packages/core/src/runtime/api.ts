@@ -71,14 +71,14 @@ export async function init(options: InitOptions = {}): Promise<ClusterConnection
     driver = await Runtime.connect({ address, token, log, name: 'manta-driver' });
     const head = embedded?.head;
     if (head) driver.useLocalHead((spec) => head.submitLocal(spec));
-    else if (driver.jobId === undefined) {
-      // A driver joining a cluster on its own is a job of its own: what it starts ends with it.
-      driver.jobId = `${DRIVER_JOB_PREFIX}${newId()}`;
-      heartbeat = startDriverHeartbeat(driver.nc, driver.jobId);
-    }
-    // On a cluster (not embedded, whose node prints them already), what the job's workers print.
-    if (!head && driver.jobId !== undefined && config.logToDriver !== false) {
-      printJobOutput(driver.nc, driver.jobId, log);
+    else {
+      if (driver.jobId === undefined) {
+        // A driver joining a cluster on its own is a job of its own: what it starts ends with it.
+        driver.jobId = `${DRIVER_JOB_PREFIX}${newId()}`;
+        heartbeat = startDriverHeartbeat(driver.nc, driver.jobId);
+      }
+      // What the job's workers print, from any node (an embedded cluster's node prints it itself).
+      if (config.logToDriver !== false) printJobOutput(driver.nc, driver.jobId, log);
     }
   } catch (error) {
     await embedded?.stop();

@@ -4,7 +4,7 @@
  * folder without a marker, which listing ignores, and which persisting the same index again
  * clears before writing.
  */
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { joinUri, type Storage, type StorageOptions, storageFor } from '../storage/index.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { CheckpointError } from './errors.ts';
@@ -58,8 +58,8 @@ export async function persistCheckpoint(
   try {
     if (target.uri === source.uri)
       throw new CheckpointError(`${source} is already at ${target.uri}`, { uri: source.uri });
-    const localDir = source.isLocal ? source.path : await source.toDirectory();
-    try {
+    // A remote source is downloaded first (and the download removed afterwards).
+    await source.asDirectory(async (localDir) => {
       if (source.isLocal && !(await stat(localDir).catch(() => undefined))?.isDirectory()) {
         throw new CheckpointError(`Checkpoint folder ${localDir} does not exist`, {
           uri: source.uri,
@@ -81,9 +81,7 @@ export async function persistCheckpoint(
         files: Object.fromEntries(uploaded.files.map((f) => [f.path, f.size])),
       };
       await target.writeTextAtomic(MARKER_FILE, JSON.stringify(marker));
-    } finally {
-      if (!source.isLocal) await rm(localDir, { recursive: true, force: true });
-    }
+    });
     return Checkpoint.fromUri(target.uri, options.storage ?? {});
   } catch (error) {
     if (error instanceof CheckpointError) throw error;
