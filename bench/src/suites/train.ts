@@ -98,13 +98,15 @@ async function cnnFigures(ctx: BenchContext): Promise<void> {
 /**
  * Overhead and scaling of DataParallelTrainer on an MLP (wasm, batch 256 per worker): samples/s
  * in the training loop with 1 worker vs the same steps in a plain single-process loop, and 2
- * workers vs 1, with the time each step spends in all-reduce.
+ * workers vs 1, with the time each step spends in all-reduce. Two plain loops at once, free
+ * running and in lockstep, give the ceilings that 2-worker figure is read against.
  */
 async function trainerFigures(ctx: BenchContext): Promise<void> {
   const steps = ctx.quick ? 30 : 80;
   const config = { steps, batch: 256, warmup: 5 };
   const plain: number[] = [];
   const twoPlain: number[] = [];
+  const twoLockstep: number[] = [];
   await init({ numCpus: 2, logToDriver: false });
   try {
     const fit = async (numWorkers: number) => {
@@ -128,7 +130,10 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
       // In a child process like the workers: a loop here would block this process's event loop,
       // and with it the embedded cluster's heartbeats.
       plain.push(await concurrentPlainLoops(1, config));
-      if (i < 3) twoPlain.push(await concurrentPlainLoops(2, config));
+      if (i < 3) {
+        twoPlain.push(await concurrentPlainLoops(2, config));
+        twoLockstep.push(await concurrentPlainLoops(2, config, true));
+      }
       one.push((await fit(1)).samplesPerSecond);
       const m = await fit(2);
       two.push(m.samplesPerSecond);
@@ -165,6 +170,23 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
       },
     });
     ctx.emit({
+      name: 'plain_2_lockstep',
+      unit: 'samples/s',
+      value: median(twoLockstep),
+      baseline: { name: 'plain_tfjs_loop', value: median(plain) },
+      params: {
+        ...params,
+        note: 'two plain loops with a barrier after every step and nothing exchanged: the ceiling of synchronous 2-worker training here, where each step waits for the slower core',
+      },
+    });
+    ctx.emit({
+      name: 'fit_2_workers_vs_lockstep',
+      unit: 'samples/s',
+      value: median(two),
+      baseline: { name: 'plain_2_lockstep', value: median(twoLockstep) },
+      params: { ...params, note: "what Manta's all-reduce and runtime cost against that ceiling" },
+    });
+    ctx.emit({
       name: 'allreduce_ms_per_step_2_workers',
       unit: 'ms',
       value: median(reduceMs),
@@ -180,29 +202,41 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
 /**
  * Samples/s of `count` plain loops (no Manta, no communication) running at once in separate
  * processes, started together once all have loaded: what the machine itself gives parallel
- * workers, so the 2-worker scaling figure can be read against it.
+ * workers, so the 2-worker scaling figure can be read against it. With `lockstep`, a barrier
+ * after every step (relayed by this process, no data): the ceiling of synchronous training,
+ * where every step waits for the slowest process.
  */
-async function concurrentPlainLoops(count: number, config: object): Promise<number> {
+async function concurrentPlainLoops(count: number, config: object, lockstep = false): Promise<number> {
   const script = fileURLToPath(new URL('../peers/plain-mlp.ts', import.meta.url));
   const peers = Array.from({ length: count }, () => {
     const proc = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, BENCH_MLP_CONFIG: JSON.stringify(config) },
+      env: {
+        ...process.env,
+        BENCH_MLP_CONFIG: JSON.stringify(config),
+        BENCH_MLP_LOCKSTEP: lockstep ? '1' : '0',
+      },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     return { proc, lines: createInterface({ input: proc.stdout! })[Symbol.asyncIterator]() };
   });
-  try {
-    for (const peer of peers) {
-      const line = await peer.lines.next();
-      if (line.value !== 'ready') throw new Error(`plain loop peer did not start: ${line.value}`);
-    }
-    for (const peer of peers) peer.proc.stdin!.write('go\n');
-    const rates = await Promise.all(
-      peers.map(
-        async (peer) =>
-          (JSON.parse((await peer.lines.next()).value) as { samplesPerSecond: number }).samplesPerSecond,
-      ),
+  const nextLines = () =>
+    Promise.all(
+      peers.map(async (peer) => {
+        const line = await peer.lines.next();
+        if (line.done) throw new Error('plain loop peer exited early');
+        return line.value;
+      }),
     );
+  try {
+    const ready = await nextLines();
+    if (ready.some((line) => line !== 'ready')) throw new Error(`plain loop peer did not start: ${ready}`);
+    for (const peer of peers) peer.proc.stdin!.write('go\n');
+    let lines = await nextLines();
+    while (lines.every((line) => line === 'step')) {
+      for (const peer of peers) peer.proc.stdin!.write('go\n');
+      lines = await nextLines();
+    }
+    const rates = lines.map((line) => (JSON.parse(line) as { samplesPerSecond: number }).samplesPerSecond);
     return rates.reduce((a, b) => a + b, 0);
   } finally {
     for (const peer of peers) {
