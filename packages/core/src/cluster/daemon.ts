@@ -93,6 +93,8 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
   }
   if (!address) throw new Error('a node needs --address');
   const connections: NatsConnection[] = [];
+  // Set once everything is up; a head that lost its lease before then just exits.
+  let stopDaemon: ((exitCode: number) => Promise<void>) | undefined;
   let head: Head | undefined;
   let dashboard: DashboardHandle | undefined;
   if (options.head) {
@@ -104,6 +106,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
       infeasible: 'wait',
       driverTimeoutMs: options.driverTimeoutMs,
       persist: { replicas },
+      onLeaseLost: () => (stopDaemon ? void stopDaemon(1) : process.exit(1)),
     });
     if (options.dashboard) {
       const log = createLogger('dashboard', 'head', logDir);
@@ -154,7 +157,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
       startedAt: new Date().toISOString(),
     });
   }
-  const stop = async () => {
+  const stop = async (exitCode = 0) => {
     await dashboard?.close();
     await jobs?.stop();
     await node.stop();
@@ -163,8 +166,9 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     await server?.stop();
     forgetDaemon(process.pid);
     removeSessionDir(sessionDir);
-    process.exit(0);
+    process.exit(exitCode);
   };
+  stopDaemon = stop;
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
   process.once('exit', () => {

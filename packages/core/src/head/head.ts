@@ -66,6 +66,8 @@ export interface HeadOptions {
   store?: HeadStateStore;
   /** The state a previous head stored, to pick the cluster up from. */
   restored?: HeadState;
+  /** The lease this head holds (head/lease.ts): given up on stop. */
+  lease?: { release(): Promise<void> };
 }
 
 export function newId(): string {
@@ -99,6 +101,7 @@ export class Head {
   /** This head's identity: a restarted head has a new one. */
   readonly epoch = newId();
   private readonly store: HeadStateStore | undefined;
+  private readonly lease: HeadOptions['lease'];
   private readonly recovery: Recovery;
   private readonly reregisterAsked = new Map<string, number>();
 
@@ -112,6 +115,7 @@ export class Head {
     this.drivers = new DriverLeases(options.driverTimeoutMs ?? 30_000);
     this.maxIdleWorkersPerNode = options.maxIdleWorkersPerNode ?? 16;
     this.store = options.store;
+    this.lease = options.lease;
     this.recovery = new Recovery(
       {
         nodes: this.nodes,
@@ -219,9 +223,23 @@ export class Head {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.livenessTimer);
-    for (const sub of this.subscriptions) sub.unsubscribe();
+    this.stopServing();
     await this.store?.flush();
+    await this.lease?.release();
+  }
+
+  /**
+   * Stops serving at once and writes nothing more to the stored state: another head has taken
+   * the lease over, and what this one still holds is older than what that one stores.
+   */
+  abandon(): void {
+    this.stopServing();
+    this.store?.close();
+  }
+
+  private stopServing(): void {
+    clearInterval(this.livenessTimer);
+    for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
   }
 
   // ---- durable state -----------------------------------------------------------------------

@@ -83,6 +83,7 @@ export class HeadStateStore {
   private waiters: Array<() => void> = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
+  private closed = false;
 
   private constructor(
     private readonly kv: KV,
@@ -133,6 +134,7 @@ export class HeadStateStore {
    * logged, and the next change of the key writes it again).
    */
   write(key: string, read: ReadValue): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.dirty.set(key, read);
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
     if (!this.scheduled) {
@@ -170,6 +172,13 @@ export class HeadStateStore {
     } catch (error) {
       this.log.error({ err: error, key }, 'could not store a record of the head state');
     }
+  }
+
+  /** Drops the pending changes and ignores later ones (a head that lost its lease). */
+  close(): void {
+    this.closed = true;
+    this.dirty.clear();
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   /** Removes every record (a new, empty cluster on a NATS server that hosted one before). */

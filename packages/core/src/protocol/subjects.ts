@@ -37,6 +37,8 @@ export const Subjects = {
   groupRemove: 'manta.head.pg.remove',
   /** anyone -> head: cluster status (request). */
   status: 'manta.head.status',
+  /** a starting head -> the head holding the lease: are you alive? (request; see head/lease.ts) */
+  headLease: (headId: string) => `manta.headlease.${headId}`,
   /** anyone -> dashboard: where the cluster's dashboard listens (request). */
   dashboardInfo: 'manta.dashboard.info',
   /** anyone -> head: running and pending tasks (request). */
