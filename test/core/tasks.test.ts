@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +26,7 @@ import {
   sleepLong,
   sleepStamp,
   square,
+  writeTempFile,
 } from '../fixtures/core-fixtures.ts';
 import { readPid, waitFor } from '../harness/processes.ts';
 
@@ -109,6 +110,20 @@ describe('tasks - remote functions', () => {
     const ref2 = sleepLong.options({ maxRetries: 0 }).remote(5000, marker2);
     process.kill(await waitFor(() => readPid(marker2), 20_000, 'the task to start'), 'SIGKILL');
     await expect(get(ref2)).rejects.toBeInstanceOf(WorkerCrashedError);
+  });
+
+  it('gives each worker its own temp folder in the session, removed when the worker is SIGKILLed', async () => {
+    const doomed = await get(writeTempFile.remote('half-written.ckpt'));
+    expect(doomed.dir).not.toBe(tmpdir());
+    expect(doomed.dir).toMatch(/\/session_[^/]+\/tmp\/[A-Za-z0-9_-]+$/);
+    expect(existsSync(join(doomed.dir, 'half-written.ckpt'))).toBe(true);
+    process.kill(doomed.pid, 'SIGKILL');
+    await waitFor(() => !existsSync(doomed.dir), 10_000, "the dead worker's temp folder to go");
+    // A live worker's files stay after its task: another worker (the first is gone) writes one.
+    const kept = await get(writeTempFile.remote('kept.txt'));
+    expect(kept.dir).not.toBe(doomed.dir);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(join(kept.dir, 'kept.txt'), 'utf8')).toBe('scratch');
   });
 
   it('completes 10,000 small tasks', async () => {

@@ -123,6 +123,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonRecord> {
     token: options.token,
     logDir,
     packagesDir: join(sessionDir, 'packages'),
+    tempDir: join(sessionDir, 'tmp'),
   });
   if (!options.head || options.node !== false) await node.start();
   // Submitted jobs run on the head's machine, each in a folder of this session.

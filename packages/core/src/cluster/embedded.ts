@@ -74,6 +74,7 @@ export class EmbeddedCluster {
         token: server.token,
         logDir,
         logToConsole: options.logToConsole ?? true,
+        tempDir: join(sessionDir, 'tmp'),
       });
       await node.start();
       writeClusterInfo({

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { hostname } from 'node:os';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection, Subscription } from 'nats';
@@ -27,6 +27,12 @@ export interface NodeAgentOptions {
   heartbeatMs?: number;
   /** Where job packages are unpacked for this node's workers (default: <sessions root>/packages). */
   packagesDir?: string;
+  /**
+   * Where each worker's temp folder goes (`os.tmpdir()` in the worker is `<tempDir>/<workerId>`;
+   * default: a `manta-node-<nodeId>` folder in the system temp folder). A worker's folder is
+   * removed when the worker dies (a signal or a non-zero exit); all of them when the node stops.
+   */
+  tempDir?: string;
 }
 
 /** Exit reports kept to re-send after a NATS disruption. */
@@ -49,12 +55,15 @@ export class NodeAgent {
   private readonly spawned = new Set<string>();
   private readonly exits = new Map<string, Uint8Array>();
   private jobStore: Promise<JobStoreHandles> | undefined;
+  private readonly tempRoot: string;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
     private readonly options: NodeAgentOptions,
-  ) {}
+  ) {
+    this.tempRoot = options.tempDir ?? join(tmpdir(), `manta-node-${options.nodeId}`);
+  }
 
   get nodeId(): string {
     return this.options.nodeId;
@@ -159,8 +168,11 @@ export class NodeAgent {
   }
 
   private spawnWorker(workerId: string): void {
+    const workerTemp = join(this.tempRoot, workerId);
+    mkdirSync(workerTemp, { recursive: true, mode: 0o700 });
     const env = {
       ...process.env,
+      MANTA_WORKER_TMPDIR: workerTemp,
       MANTA_ADDRESS: this.workerAddress(),
       MANTA_TOKEN: this.options.token ?? '',
       MANTA_WORKER_ID: workerId,
@@ -201,6 +213,8 @@ export class NodeAgent {
       }
     });
     child.once('exit', (code, signal) => {
+      // What a dead worker left in its temp folder (a half-written checkpoint) is of no use.
+      if (signal !== null || code !== 0) rmSync(workerTemp, { recursive: true, force: true });
       if (!this.children.delete(workerId)) return; // already reported by 'error'
       sink?.end();
       this.log.info({ workerId, code, signal }, 'worker exited');
@@ -249,6 +263,7 @@ export class NodeAgent {
         }),
     );
     await Promise.all(exits);
+    rmSync(this.tempRoot, { recursive: true, force: true });
   }
 
   /** Synchronous last-resort cleanup for process exit. */

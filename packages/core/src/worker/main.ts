@@ -16,6 +16,9 @@ if (!MANTA_ADDRESS || !MANTA_WORKER_ID || !MANTA_NODE_ID) {
   process.exit(2);
 }
 markWorkerProcess();
+// The worker's own temp folder (its node agent removes it when the worker dies): set here, not
+// in the spawn environment, so that tsx, loaded before this line, keeps its shared cache.
+if (process.env.MANTA_WORKER_TMPDIR) process.env.TMPDIR = process.env.MANTA_WORKER_TMPDIR;
 const log = createLogger('worker', MANTA_WORKER_ID, MANTA_LOG_DIR);
 const runtime = await Runtime.connect({
   address: MANTA_ADDRESS,
