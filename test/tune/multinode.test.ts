@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { init, shutdown } from '@manta/core';
@@ -26,6 +26,8 @@ const farTmp = join(scratch, 'far-tmp');
 const farCwd = join(scratch, 'far-cwd');
 let s3: S3ServerHandle;
 let agentPid = 0;
+/** The far node's session folder: its workers' temp folders are in it. */
+let farSession = '';
 let daemons: { pid: number }[] = [];
 
 /** Trials that only the far node can hold. */
@@ -48,7 +50,9 @@ beforeAll(async () => {
   process.env.MANTA_SESSIONS_DIR = sessions;
   try {
     daemons = listDaemons();
-    agentPid = (listDaemons() as { pid: number; role: string }[]).find((d) => d.role === 'node')!.pid;
+    const farNode = listDaemons().find((d) => d.role === 'node')!;
+    agentPid = farNode.pid;
+    farSession = farNode.sessionDir;
   } finally {
     delete process.env.MANTA_SESSIONS_DIR;
   }
@@ -100,8 +104,8 @@ describe('tune - trials on another node', () => {
     const agentProcs = new Set(descendants(agentPid));
     for (const r of results) {
       for (const h of r.metricsHistory) {
-        // Made on the far node, in its own TMPDIR, by one of its worker processes.
-        expect(h.tmp).toBe(farTmp);
+        // Made on the far node, in a worker's temp folder in that node's session, by that worker.
+        expect(dirname(h.tmp as string)).toBe(join(farSession, 'tmp'));
         expect(agentProcs.has(Number(h.pid))).toBe(true);
       }
       // The latest checkpoint is in the driver's experiment folder, with the trial's last height.
