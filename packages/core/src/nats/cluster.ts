@@ -115,6 +115,9 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
         const pid = Number(readFileSync(join(configDir, `${name}.pid`), 'utf8').trim());
         return member(children[i], name, `nats://${host}:${port}`, port, pid);
       });
+      // The configs (with the secrets) are read at startup only: gone at once, so that none is
+      // left behind if this process is SIGKILLed.
+      rmSync(configDir, { recursive: true, force: true });
       const urls = members.map((m) => m.url);
       if (jetstream) await waitForJetStream(urls, token);
       let stopped: Promise<void> | undefined;

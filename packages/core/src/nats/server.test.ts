@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from './server.ts';
@@ -18,5 +21,23 @@ describe('nats - embedded server', () => {
     await expect(connect({ servers: server.url, token: 'wrong', reconnect: false })).rejects.toThrow(
       /Authorization/i,
     );
+  });
+
+  it('leaves no file with the token behind once the server runs (nothing for a SIGKILL to leak)', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'manta-nats-test-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    let own: NatsServerHandle | undefined;
+    try {
+      own = await startNatsServer({ jetstream: false });
+      expect(readdirSync(scratch)).toEqual([]);
+      const nc = await connect({ servers: own.url, token: own.token });
+      await nc.close();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await own?.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

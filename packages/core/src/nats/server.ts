@@ -88,8 +88,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     args.push(...(options.extraArgs ?? []));
     try {
       const child = await launch(binary, args);
-      const owned = [configDir, ...(ownsStore ? [storeDir!] : [])];
-      return handle(child, `nats://${host}:${port}`, port, token, owned);
+      // Read at startup only: gone at once, no token file is left behind if we are SIGKILLed.
+      rmSync(configDir, { recursive: true, force: true });
+      return handle(child, `nats://${host}:${port}`, port, token, ownsStore ? [storeDir!] : []);
     } catch (error) {
       // Another process may have taken the free port between probe and bind: try a new one.
       if (options.port !== undefined || attempt >= 4) {
