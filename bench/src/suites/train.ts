@@ -141,23 +141,22 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
     }
     const params = { model: 'mlp 784-512-256-10', batchPerWorker: config.batch, steps, backend: 'wasm' };
     const oneWorker = median(one);
+    // Each run over the run just before it in the same round: less exposed to slow drifts.
+    const paired = (runs: number[], before: number[]) =>
+      runs.map((v, i) => Math.round((v / before[i]) * 1000) / 1000);
     ctx.emit({
       name: 'fit_1_worker',
       unit: 'samples/s',
       value: oneWorker,
       baseline: { name: 'plain_tfjs_loop', value: median(plain) },
-      params,
+      params: { ...params, pairedRatios: paired(one, plain) },
     });
     ctx.emit({
       name: 'fit_2_workers',
       unit: 'samples/s',
       value: median(two),
       baseline: { name: 'fit_1_worker', value: oneWorker },
-      params: {
-        ...params,
-        // Each 2-worker run over the 1-worker run just before it: less exposed to slow drifts.
-        pairedRatios: two.map((v, i) => Math.round((v / one[i]) * 1000) / 1000),
-      },
+      params: { ...params, pairedRatios: paired(two, one) },
     });
     ctx.emit({
       name: 'plain_2_processes',
