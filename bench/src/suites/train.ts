@@ -141,7 +141,7 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
     }
     const params = { model: 'mlp 784-512-256-10', batchPerWorker: config.batch, steps, backend: 'wasm' };
     const oneWorker = median(one);
-    // Each run over the run just before it in the same round: less exposed to slow drifts.
+    // Each run over its counterpart of the same round: less exposed to slow drifts of the machine.
     const paired = (runs: number[], before: number[]) =>
       runs.map((v, i) => Math.round((v / before[i]) * 1000) / 1000);
     ctx.emit({
