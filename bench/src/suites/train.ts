@@ -142,8 +142,8 @@ async function trainerFigures(ctx: BenchContext): Promise<void> {
     const params = { model: 'mlp 784-512-256-10', batchPerWorker: config.batch, steps, backend: 'wasm' };
     const oneWorker = median(one);
     // Each run over its counterpart of the same round: less exposed to slow drifts of the machine.
-    const paired = (runs: number[], before: number[]) =>
-      runs.map((v, i) => Math.round((v / before[i]) * 1000) / 1000);
+    const paired = (runs: number[], against: number[]) =>
+      runs.map((v, i) => Math.round((v / against[i]) * 1000) / 1000);
     ctx.emit({
       name: 'fit_1_worker',
       unit: 'samples/s',

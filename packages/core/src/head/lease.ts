@@ -40,7 +40,7 @@ export class HeadLease {
     private readonly kv: KV,
     private readonly responder: Subscription,
     readonly headId: string,
-    private revision: number,
+    private readonly revision: number,
   ) {}
 
   /**
@@ -67,9 +67,7 @@ export class HeadLease {
         const entry = await kv.get(LEASE_KEY);
         const holder = entry?.operation === 'PUT' ? holderOf(entry) : undefined;
         if (holder !== undefined && (await answers(nc, holder, options.holderProbeMs ?? HOLDER_PROBE_MS))) {
-          throw new RuntimeStateError(
-            `a head is already running on this NATS server (${nc.getServer()}): a cluster has one head; stop it first (manta stop on its machine)`,
-          );
+          throw headAlreadyRunning(nc);
         }
         if (holder !== undefined)
           log.warn({ holder }, 'the head that held the lease does not answer: taking over');
@@ -97,25 +95,37 @@ export class HeadLease {
         if (this.released || entry.revision <= this.revision) continue;
         const holder = entry.operation === 'PUT' ? holderOf(entry) : undefined;
         if (holder === this.headId) continue;
-        this.released = true;
+        this.letGo();
         lost(holder ?? '(none)');
         break;
       }
     })();
   }
 
-  /** Gives the lease up: the next head claims it without waiting on us. */
-  async release(): Promise<void> {
-    if (this.released) return;
+  /** Stops listening and answering: the lease is no longer ours to keep. */
+  private letGo(): void {
     this.released = true;
     this.watcher?.stop();
     this.responder.unsubscribe();
+  }
+
+  /** Gives the lease up: the next head claims it without waiting on us. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.letGo();
     try {
       await this.kv.delete(LEASE_KEY, { previousSeq: this.revision });
     } catch {
       // Taken over meanwhile, or the server is gone: nothing of ours to give up.
     }
   }
+}
+
+/** The refusal of a second head on a NATS server that has a live one (or one starting). */
+export function headAlreadyRunning(nc: NatsConnection): RuntimeStateError {
+  return new RuntimeStateError(
+    `a head is already running on this NATS server (${nc.getServer()}): a cluster has one head; stop it first (manta stop on its machine)`,
+  );
 }
 
 function holderOf(entry: KvEntry): string | undefined {

@@ -1,10 +1,9 @@
 import type { NatsConnection } from 'nats';
 import { encode } from '../codec/index.ts';
-import { RuntimeStateError } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { Subjects } from '../protocol/index.ts';
 import { Head, type HeadOptions, newId } from './head.ts';
-import { HeadLease } from './lease.ts';
+import { HeadLease, headAlreadyRunning } from './lease.ts';
 import { type HeadState, HeadStateStore, type StateStoreOptions } from './state-store.ts';
 
 export interface StartHeadOptions extends Omit<HeadOptions, 'store' | 'restored' | 'lease'> {
@@ -33,9 +32,7 @@ async function assertNoLiveHead(nc: NatsConnection, log: Logger): Promise<void> 
     if (code !== '503') log.warn({ err: error }, 'a head may be running here but did not answer: starting');
     return;
   }
-  throw new RuntimeStateError(
-    `a head is already running on this NATS server (${nc.getServer()}): a cluster has one head; stop it first (manta stop on its machine)`,
-  );
+  throw headAlreadyRunning(nc);
 }
 
 /**
